@@ -1,0 +1,120 @@
+"""The article model: a file becomes blocks, blocks hold sentences, and back again.
+
+Blocks are separated by blank lines in the source and keep their order and kind through
+translation, so the output has the same shape as the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from translate import segment
+from translate.language import should_translate
+
+META, HEADING, PARAGRAPH, QUOTE, FOOTER = "meta", "heading", "paragraph", "quote", "footer"
+BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER)
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+_META_LINE = re.compile(r"^\s*(?:date|dato)\s+\S+", re.I)
+_DIALOGUE_DASH = re.compile(r"^([–—-])\s+")
+_FOOTER = re.compile(r"^\(?\s*©.{0,60}$|^\((?:NTB|ANB|Reuters|AFP|AP|NTB[- ]\w+)\)$", re.I)
+_TERMINAL = tuple(".!?:;…»\"”')")
+_MAX_HEADING_WORDS = 14
+
+
+@dataclass
+class Sentence:
+    """One unit sent to the model (or passed through when ``translate`` is False)."""
+
+    source: str
+    translate: bool = True
+    target: str | None = None
+    cached: bool = False
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """A blank-line-separated part of the article.
+
+    ``prefix`` is text kept verbatim in front of the translation, such as a quote's
+    dialogue dash; the sentences cover ``source`` minus that prefix.
+    """
+
+    kind: str
+    source: str
+    prefix: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def target(self) -> str | None:
+        if not self.sentences:
+            return self.source
+        if any(s.target is None for s in self.sentences):
+            return None
+        return self.prefix + " ".join(s.target for s in self.sentences)
+
+
+@dataclass
+class Article:
+    blocks: list[Block]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def sentences(self) -> list[Sentence]:
+        return [s for block in self.blocks for s in block.sentences]
+
+
+def parse_article(text: str) -> Article:
+    """Split text into blocks of kind meta, heading, paragraph, quote or footer."""
+    chunks = [chunk for chunk in _BLANK_LINES.split(text) if chunk.strip()]
+    blocks: list[Block] = []
+    metadata: dict[str, str] = {}
+    for index, chunk in enumerate(chunks):
+        kind = classify_block(chunk, first=index == 0)
+        if kind == META:
+            metadata = parse_metadata(chunk)
+            blocks.append(Block(META, chunk.strip("\n")))
+            continue
+        flat = " ".join(line.strip() for line in chunk.strip().splitlines())
+        if kind == FOOTER:
+            blocks.append(Block(FOOTER, flat))
+            continue
+        prefix = ""
+        body = flat
+        if kind == QUOTE:
+            match = _DIALOGUE_DASH.match(flat)
+            prefix, body = match.group(0), flat[match.end():]
+        if kind == HEADING:
+            pieces = [body]
+        else:
+            pieces = segment.split_sentences(body)
+        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces]
+        blocks.append(Block(kind, flat, prefix=prefix, sentences=sentences))
+    return Article(blocks, metadata)
+
+
+def classify_block(chunk: str, first: bool = False) -> str:
+    """The kind of one blank-line-separated chunk of the source."""
+    stripped = chunk.strip()
+    lines = stripped.splitlines()
+    if first and len(lines) == 1 and (_META_LINE.match(chunk) or (chunk[:1].isspace() and not stripped.endswith(_TERMINAL))):
+        return META
+    if _FOOTER.match(stripped):
+        return FOOTER
+    if _DIALOGUE_DASH.match(stripped):
+        return QUOTE
+    if len(lines) == 1 and not stripped.endswith(_TERMINAL) and len(stripped.split()) <= _MAX_HEADING_WORDS:
+        return HEADING
+    return PARAGRAPH
+
+
+def parse_metadata(line: str) -> dict[str, str]:
+    """``date 2017-11 utenriks`` -> {"date": "2017-11", "section": "utenriks", "raw": ...}."""
+    words = line.split()
+    metadata = {"raw": line.strip()}
+    if len(words) >= 2 and words[0].lower() in ("date", "dato"):
+        metadata["date"] = words[1]
+        if len(words) > 2:
+            metadata["section"] = " ".join(words[2:])
+    return metadata

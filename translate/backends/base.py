@@ -1,0 +1,125 @@
+"""The translation backend contract: one method to implement, batching done here.
+
+A backend implements ``load``, ``count_tokens`` and ``_generate`` for one batch; the base
+class sorts by length, packs batches by token count, caps output length in proportion to
+each input and reports which outputs ran into that cap. Faithfulness checks on top of
+that live in ``translate.faithful`` so every backend gets the same ones.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+from translate.models import ModelRef
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    """Everything about decoding that changes the output (so it goes into cache keys)."""
+
+    beam_size: int = 4
+    length_ratio: float = 1.5
+    length_extra: int = 10
+
+    def max_new_tokens(self, source_tokens: int, ceiling: int) -> int:
+        return max(1, min(ceiling, math.ceil(self.length_ratio * source_tokens + self.length_extra)))
+
+
+@dataclass
+class Generation:
+    """One model output and whether it ran into its length cap."""
+
+    text: str
+    tokens: int
+    hit_cap: bool
+
+
+class TranslationBackend(ABC):
+    """Translate lists of sentences with one model on one device."""
+
+    name: ClassVar[str]
+    max_batch_tokens: int = 4096
+    max_batch_size: int = 64
+
+    def __init__(
+        self,
+        model: ModelRef,
+        *,
+        device: str = "cpu",
+        compute_type: str = "float32",
+        decoding: DecodingSettings | None = None,
+        cache_dir=None,
+    ):
+        self.model = model
+        self.device = device
+        self.compute_type = compute_type
+        self.decoding = decoding or DecodingSettings()
+        self.cache_dir = cache_dir
+        self.max_input_tokens = 512
+        self.max_output_tokens = 512
+        self._loaded = False
+
+    def identity(self) -> dict:
+        """What distinguishes this backend's output from another's (for cache keys and JSON)."""
+        return {
+            "id": self.model.id,
+            "revision": self.model.revision,
+            "backend": self.name,
+            "compute_type": self.compute_type,
+            **asdict(self.decoding),
+        }
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+
+    @abstractmethod
+    def load(self) -> None:
+        """Import heavy libraries and load the model; set max_input/output_tokens."""
+
+    @abstractmethod
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Source-side token counts, end-of-sentence token included."""
+
+    @abstractmethod
+    def _generate(self, texts: list[str], max_new_tokens: int) -> list[tuple[str, int]]:
+        """Translate one batch; return (text, number of generated tokens) per input."""
+
+    def translate_batch(self, texts: list[str]) -> list[str]:
+        """Plain translation of a list of sentences, in order."""
+        return [generation.text for generation in self.generate(texts)]
+
+    def generate(self, texts: list[str]) -> list[Generation]:
+        """Translate in length-sorted, token-packed batches and restore the input order."""
+        if not texts:
+            return []
+        self.ensure_loaded()
+        lengths = self.count_tokens(texts)
+        caps = [self.decoding.max_new_tokens(n, self.max_output_tokens) for n in lengths]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
+        results: list[Generation | None] = [None] * len(texts)
+        for batch in self._pack(order, lengths):
+            outputs = self._generate([texts[i] for i in batch], max(caps[i] for i in batch))
+            for i, (text, tokens) in zip(batch, outputs):
+                results[i] = Generation(text, tokens, hit_cap=tokens >= caps[i])
+        return results  # type: ignore[return-value]
+
+    def _pack(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Group length-sorted indices so that padded batch size stays under the token budget."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            longest = lengths[current[0]] if current else lengths[i]
+            if current and (
+                (len(current) + 1) * longest > self.max_batch_tokens or len(current) >= self.max_batch_size
+            ):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches

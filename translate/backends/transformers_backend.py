@@ -1,0 +1,66 @@
+"""Reference backend: a Marian model through transformers' ``generate`` (fp32 on CPU).
+
+transformers 5 has no translation pipeline, so this loads the tokenizer and model
+classes itself. torch and transformers are imported in ``load`` only.
+"""
+
+from __future__ import annotations
+
+from translate.backends.base import TranslationBackend
+from translate.errors import ModelLoadError
+
+
+def quiet_transformers() -> None:
+    """Keep transformers' progress bars and advisory warnings out of our stderr."""
+    import warnings
+
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", message=".*sacremoses.*")
+
+
+class TransformersBackend(TranslationBackend):
+    name = "transformers"
+    max_batch_tokens = 2048
+    max_batch_size = 32
+
+    def load(self) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        quiet_transformers()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(self.model.path))
+            dtype = torch.float16 if self.compute_type == "float16" else torch.float32
+            model = AutoModelForSeq2SeqLM.from_pretrained(str(self.model.path), dtype=dtype)
+        except Exception as error:  # noqa: BLE001 - any load failure is reported the same way
+            raise ModelLoadError(
+                f"Could not load translation model {self.model.id}: {type(error).__name__}: {error}. "
+                "Check that the directory holds a complete Marian model, or run `nb2en models download`."
+            ) from None
+        model.generation_config.max_length = None
+        self.torch = torch
+        self.network = model.to(self.device).eval()
+        config = model.config
+        self.max_input_tokens = int(getattr(config, "max_position_embeddings", 512) or 512)
+        self.max_output_tokens = self.max_input_tokens
+        self._special_ids = {config.pad_token_id, config.eos_token_id, config.decoder_start_token_id}
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        self.ensure_loaded()
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=True)["input_ids"]]
+
+    def _generate(self, texts: list[str], max_new_tokens: int) -> list[tuple[str, int]]:
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
+        with self.torch.inference_mode():
+            output = self.network.generate(
+                **inputs,
+                num_beams=self.decoding.beam_size,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+            )
+        texts_out = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        counts = [sum(1 for token in row.tolist() if token not in self._special_ids) for row in output]
+        return [(text.strip(), count) for text, count in zip(texts_out, counts)]

@@ -1,0 +1,446 @@
+"""The ``nb2en`` command line: Typer only. Parses options, calls the library, renders,
+and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from translate.errors import Nb2enError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Plain (click) help and usage errors: typer's rich formatting imports ~150 ms of rich
+# modules on every `--help`, which would double the time `nb2en --help` takes to answer.
+PLAIN_HELP = {"rich_markup_mode": None}
+app = typer.Typer(
+    help="Translate Norwegian news articles into faithful English, summarize them, and batch whole folders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    **PLAIN_HELP,
+)
+cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True, **PLAIN_HELP)
+models_app = typer.Typer(help="List, download, check and convert models.", no_args_is_help=True, **PLAIN_HELP)
+app.add_typer(cache_app, name="cache")
+app.add_typer(models_app, name="models")
+
+PathArg = Annotated[str, typer.Argument(help="Article file, or - for standard input.", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Marian model: hub id or local directory.")]
+BackendOpt = Annotated[str, typer.Option("--backend", help="auto, ctranslate2 or transformers.")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=16, help="Beam size for decoding.")]
+CacheDirOpt = Annotated[
+    Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR or ./cache).")
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+EncodingOpt = Annotated[
+    Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")]
+SummaryOpt = Annotated[bool, typer.Option("--summary", help="Add an English summary (see `nb2en summarize`).")]
+StyleOpt = Annotated[
+    str, typer.Option("--style", help="Summary style: short (2-3 sentences), headline (one line) or bullets (3-5).")
+]
+SummarizerOpt = Annotated[
+    str,
+    typer.Option(
+        "--summarizer",
+        help="abstractive (a model driven by a prompt from prompts/) or extractive (sentences of the translation, no model).",
+    ),
+]
+SummaryModelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--summary-model",
+        help="Abstractive summary model: a seq2seq or chat model, hub id or local directory (default: google/flan-t5-large).",
+    ),
+]
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"nb2en: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run_guarded(debug: bool, work: Callable[[], int | None]) -> None:
+    """Run a command body; turn errors into one-line messages and exit codes."""
+    try:
+        code = work() or EXIT_OK
+    except typer.Exit:
+        raise
+    except Nb2enError as error:
+        if debug:
+            raise
+        fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("nb2en: interrupted.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        if debug:
+            raise
+        fail(f"unexpected error: {type(error).__name__}: {error}. Re-run with --debug for details.", EXIT_FAILED)
+    else:
+        raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"nb2en: warning: {message}", err=True)
+
+
+def check_format(fmt: str) -> str:
+    from translate.render import FORMATS
+
+    if fmt not in FORMATS:
+        from translate.errors import UsageError
+
+        raise UsageError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+    return fmt
+
+
+def build_settings(model, backend, device, beam_size, cache_dir, no_cache):
+    from translate.models import DEFAULT_TRANSLATION_MODEL
+    from translate.pipeline import TranslationSettings
+
+    return TranslationSettings(
+        model=model or DEFAULT_TRANSLATION_MODEL,
+        backend=backend,
+        device=device,
+        beam_size=beam_size,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+    )
+
+
+def build_summarizer(style: str, summarizer: str, summary_model: Optional[str], device: str):
+    """The summarizer the options name, built before any translation so a bad option fails fast."""
+    from translate.models import DEFAULT_SUMMARY_MODEL
+    from translate.summarizers import SummarySettings, create_summarizer
+
+    if summarizer == "extractive" and summary_model:
+        warn("--summary-model is ignored with --summarizer extractive.")
+    settings = SummarySettings(
+        style=style, summarizer=summarizer, model=summary_model or DEFAULT_SUMMARY_MODEL, device=device
+    )
+    return create_summarizer(settings)
+
+
+def emit(content: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    from translate.io import write_atomic
+
+    write_atomic(output, content)
+
+
+@app.command()
+def translate(
+    path: PathArg,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    fmt: FormatOpt = "text",
+    model: ModelOpt = None,
+    backend: BackendOpt = "auto",
+    device: DeviceOpt = "auto",
+    beam_size: BeamOpt = 4,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    encoding: EncodingOpt = None,
+    summary: SummaryOpt = False,
+    style: StyleOpt = "short",
+    summarizer: SummarizerOpt = "abstractive",
+    summary_model: SummaryModelOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate one Norwegian article into English, keeping its blocks in order."""
+
+    def work() -> int:
+        from translate.io import read_source
+        from translate.pipeline import Translator, summarize_article, translate_article
+        from translate.render import render
+
+        check_format(fmt)
+        source = read_source(path, encoding)
+        if not summary and (style != "short" or summarizer != "abstractive" or summary_model):
+            warn("--style, --summarizer and --summary-model have no effect without --summary.")
+        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device) if summary else None
+        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
+        result = translate_article(source, translator)
+        if chosen_summarizer is not None:
+            summarize_article(result, chosen_summarizer, translator.cache)
+        for message in result.warnings:
+            warn(message)
+        emit(render(result, fmt), output)
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@app.command()
+def summarize(
+    path: PathArg,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (the summary only) or json (the translate JSON with its summary).")
+    ] = "text",
+    style: StyleOpt = "short",
+    summarizer: SummarizerOpt = "abstractive",
+    summary_model: SummaryModelOpt = None,
+    model: ModelOpt = None,
+    backend: BackendOpt = "auto",
+    device: DeviceOpt = "auto",
+    beam_size: BeamOpt = 4,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    encoding: EncodingOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate one Norwegian article (through the cache) and print a short English summary."""
+
+    def work() -> int:
+        from translate.errors import UsageError
+        from translate.io import read_source
+        from translate.pipeline import Translator, summarize_article, translate_article
+        from translate.render import render_json
+
+        if fmt not in ("text", "json"):
+            raise UsageError(f"Unknown format '{fmt}'. Choose one of: text, json.")
+        source = read_source(path, encoding)
+        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device)
+        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
+        result = translate_article(source, translator)
+        summarize_article(result, chosen_summarizer, translator.cache)
+        for message in result.warnings:
+            warn(message)
+        emit(render_json(result) if fmt == "json" else (result.summary or "") + "\n", output)
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@app.command()
+def split(path: PathArg, encoding: EncodingOpt = None, debug: DebugOpt = False) -> None:
+    """Print the article one sentence per line, with a blank line between blocks."""
+
+    def work() -> int:
+        from translate.article import parse_article
+        from translate.io import read_source
+
+        source = read_source(path, encoding)
+        blocks = parse_article(source.text).blocks
+        lines = []
+        for block in blocks:
+            sentences = [s.source for s in block.sentences] or [block.source.strip()]
+            if block.prefix and sentences:
+                sentences[0] = block.prefix + sentences[0]
+            lines.append("\n".join(sentences))
+        sys.stdout.write("\n\n".join(lines) + ("\n" if lines else ""))
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@app.command()
+def batch(
+    in_dir: Annotated[Path, typer.Argument(help="Folder of Norwegian articles (searched recursively).", show_default=False)],
+    out_dir: Annotated[Path, typer.Argument(help="Output folder; mirrors IN_DIR (a/b.txt -> a/b.en.txt).", show_default=False)],
+    pattern: Annotated[str, typer.Option("--pattern", help="Glob relative to IN_DIR for the articles.")] = "**/*.txt",
+    fmt: FormatOpt = "text",
+    force: Annotated[bool, typer.Option("--force", help="Redo files whose output is already up to date.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output; a line at the end only if something failed.")] = False,
+    window_sentences: Annotated[
+        int, typer.Option("--window-sentences", min=1, help="Sentences of several articles translated together (shared model batches).")
+    ] = 256,
+    model: ModelOpt = None,
+    backend: BackendOpt = "auto",
+    device: DeviceOpt = "auto",
+    beam_size: BeamOpt = 4,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    encoding: EncodingOpt = None,
+    summary: SummaryOpt = False,
+    style: StyleOpt = "short",
+    summarizer: SummarizerOpt = "abstractive",
+    summary_model: SummaryModelOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate a folder of articles into OUT_DIR: resumable, with a report (exit 1 if any file failed)."""
+
+    def work() -> int:
+        from translate.batch import BatchOptions, StopOnSignals, run_batch
+        from translate.pipeline import Translator, summarize_article
+        from translate.progress import choose_progress
+
+        check_format(fmt)
+        if not summary and (style != "short" or summarizer != "abstractive" or summary_model):
+            warn("--style, --summarizer and --summary-model have no effect without --summary.")
+        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device) if summary else None
+        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
+        options = BatchOptions(
+            in_dir, out_dir, pattern=pattern, fmt=fmt, force=force, encoding=encoding, window_sentences=window_sentences
+        )
+        progress = choose_progress(quiet)
+        summarize = None
+        if chosen_summarizer is not None:
+            summarize = lambda result: summarize_article(result, chosen_summarizer, translator.cache)  # noqa: E731
+        with StopOnSignals(progress.note) as signals:
+            outcome = run_batch(
+                options,
+                translator,
+                progress,
+                stop=signals.stop,
+                summarize=summarize,
+                summary_identity=chosen_summarizer.identity() if chosen_summarizer is not None else None,
+            )
+        if outcome.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if outcome.failed else EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@cache_app.command("path")
+def cache_path(cache_dir: CacheDirOpt = None) -> None:
+    """Print where the cache database lives (honours --cache-dir and $NB2EN_CACHE_DIR)."""
+    from translate.cache import cache_db_path
+
+    typer.echo(str(cache_db_path(cache_dir)))
+
+
+@cache_app.command("stats")
+def cache_stats(
+    cache_dir: CacheDirOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Entries and size of the cache (a missing cache is reported empty, not created)."""
+
+    def work() -> int:
+        import json
+
+        from translate.cache import cache_stats as read_stats
+
+        stats = read_stats(cache_dir)
+        if as_json:
+            typer.echo(json.dumps(stats, indent=2))
+        else:
+            typer.echo(f"path: {stats['path']}" + ("" if stats["exists"] else " (not created yet)"))
+            typer.echo(f"entries: {stats['entries']}")
+            for kind, count in sorted(stats["by_kind"].items()):
+                typer.echo(f"  {kind}: {count}")
+            typer.echo(f"size: {stats['size_bytes']} bytes")
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    cache_dir: CacheDirOpt = None,
+    models: Annotated[bool, typer.Option("--models", help="Also delete converted CTranslate2 models.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Delete the cache database (works on a corrupt one too)."""
+
+    def work() -> int:
+        from translate.cache import clear_cache, resolve_cache_dir
+        from translate.errors import Nb2enError
+
+        try:
+            removed = clear_cache(cache_dir, models=models)
+        except OSError as error:
+            raise Nb2enError(
+                f"Could not delete the cache in {resolve_cache_dir(cache_dir)} ({error.strerror or error}). "
+                "Check the folder's permissions, or delete it by hand."
+            ) from None
+        typer.echo(f"Cleared {len(removed)} file(s) in {resolve_cache_dir(cache_dir)}.")
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The default models and whether each is available offline."""
+    from translate.models import KNOWN_MODELS, cached_location
+
+    for model_id, description in KNOWN_MODELS.items():
+        location = cached_location(model_id)
+        state = f"available at {location}" if location else "not downloaded (run `nb2en models download`)"
+        typer.echo(f"{model_id}\n  {description}\n  {state}")
+
+
+@models_app.command("download")
+def models_download(
+    model_ids: Annotated[Optional[list[str]], typer.Argument(help="Hub ids (default: the default models).")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Fetch models into the Hugging Face cache ahead of time (needs internet)."""
+
+    def work() -> int:
+        from translate.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, download_model
+
+        for model_id in model_ids or [DEFAULT_TRANSLATION_MODEL, DEFAULT_SUMMARY_MODEL]:
+            typer.echo(f"Downloading {model_id} ...", err=True)
+            typer.echo(f"{model_id}: {download_model(model_id)}")
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@models_app.command("check")
+def models_check(
+    model: ModelOpt = None,
+    backend: BackendOpt = "auto",
+    device: DeviceOpt = "auto",
+    cache_dir: CacheDirOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate fixed sentences and verify the English, to trust a model after an upgrade."""
+
+    def work() -> int:
+        from translate.modelcheck import run_model_check
+        from translate.pipeline import Translator
+
+        settings = build_settings(model, backend, device, 4, cache_dir, True)
+        report = run_model_check(Translator(settings))
+        for line in report.lines():
+            typer.echo(line)
+        if not report.passed:
+            fail(report.failure_message(), EXIT_FAILED)
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+@models_app.command("convert")
+def models_convert(
+    model: ModelOpt = None,
+    device: DeviceOpt = "auto",
+    cache_dir: CacheDirOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Convert a Marian model to CTranslate2 once, into the cache folder."""
+
+    def work() -> int:
+        from translate.pipeline import Translator
+
+        settings = build_settings(model, "ctranslate2", device, 4, cache_dir, True)
+        translator = Translator(settings)
+        typer.echo(str(translator.backend.ensure_converted()))
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""One error hierarchy whose messages tell the user what to do next.
+
+The CLI maps ``UsageError`` to exit code 2 and every other ``Nb2enError`` to 1,
+printing ``str(error)`` without a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+
+class Nb2enError(Exception):
+    """Base error: the message is one or two plain sentences ending in advice."""
+
+    exit_code = 1
+
+
+class UsageError(Nb2enError):
+    """Bad usage or bad input: a missing path, a directory, a binary or undecodable file."""
+
+    exit_code = 2
+
+
+class InputError(UsageError):
+    """The input file cannot be read as text."""
+
+
+class ModelLoadError(Nb2enError):
+    """A model could not be found or loaded."""
+
+
+class ModelNotAvailableOffline(ModelLoadError):
+    """A hub model id is not in the local Hugging Face cache."""
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+        super().__init__(
+            f"Model '{model_id}' is not available offline. "
+            f"Run `nb2en models download {model_id}` on a machine with internet access, "
+            "or pass --model with a local directory."
+        )
+
+
+class CacheError(Nb2enError):
+    """The SQLite cache is unreadable or corrupt."""
+
+    def __init__(self, path, reason: str, clear_command: str = "nb2en cache clear"):
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"The cache at {path} cannot be used ({reason}). "
+            f"Run `{clear_command}` to start a fresh cache, or pass --no-cache."
+        )
+
+
+class OutputError(Nb2enError):
+    """An output file or folder cannot be written."""
+
+    exit_code = 2

@@ -1,0 +1,160 @@
+"""Reading article files as text and writing outputs atomically.
+
+Reading is strict about what is not text (a directory, a binary file) and lenient about
+what is (BOM, CRLF, a legacy cp1252 file, decoded with a warning).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from translate.errors import InputError, OutputError
+
+STDIN = "-"
+_SNIFF_BYTES = 8192
+_MAX_CONTROL_FRACTION = 0.01
+_FALLBACK_ENCODING = "cp1252"
+
+
+@dataclass
+class SourceText:
+    """An article's text as read, with what is needed to identify and reproduce it."""
+
+    path: str
+    text: str
+    sha256: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
+    """Read ``path`` (or stdin for ``-``) as UTF-8 text, normalising newlines to LF."""
+    label = str(path)
+    if label == STDIN:
+        data = sys.stdin.buffer.read()
+    else:
+        data = _read_bytes(Path(path))
+    return decode_source(data, label, encoding)
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError(f"No such file: {path}. Check the path and try again.")
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a file. Pass one article file, or use `nb2en batch` for a folder."
+        )
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise InputError(f"Permission denied reading {path}. Check the file's permissions.") from None
+    except OSError as error:
+        raise InputError(f"Cannot read {path}: {error.strerror or error}.") from None
+
+
+def decode_source(data: bytes, label: str, encoding: str | None = None) -> SourceText:
+    """Decode bytes to text; refuse binary data with a message that says what to do."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    if not encoding:
+        encoding = _unicode_bom_encoding(data)  # UTF-16/32 text (with a BOM) has NUL bytes but is text
+    if b"\x00" in data[:_SNIFF_BYTES] and not _wide_unicode(encoding):
+        raise InputError(f"{label} looks like a binary file, not text. Pass a plain-text article.")
+    warnings: list[str] = []
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise InputError(f"{label} cannot be decoded as {encoding}: {error}. Try another --encoding.") from None
+        used = encoding
+    else:
+        try:
+            text, used = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, used = data.decode(_FALLBACK_ENCODING), _FALLBACK_ENCODING
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{label} is not UTF-8 text. Pass --encoding with the file's encoding (e.g. latin-1)."
+                ) from None
+            warnings.append(
+                f"{label} is not UTF-8; decoded it as {_FALLBACK_ENCODING}. Pass --encoding to choose another."
+            )
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if _control_fraction(text) > _MAX_CONTROL_FRACTION:
+        raise InputError(
+            f"{label} does not look like text (too many control characters). Pass a plain-text article, "
+            "or --encoding if it is text in another encoding."
+        )
+    if not text.strip():
+        warnings.append(f"{label} is empty.")
+    return SourceText(path=label, text=text, sha256=digest, encoding=used, warnings=warnings)
+
+
+def _unicode_bom_encoding(data: bytes) -> str | None:
+    """``utf-32``/``utf-16`` when the bytes start with that byte-order mark (UTF-8's is handled later)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _wide_unicode(encoding: str | None) -> bool:
+    """Whether text in this encoding normally contains NUL bytes (UTF-16, UTF-32)."""
+    try:
+        return bool(encoding) and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return False
+
+
+def _control_fraction(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:_SNIFF_BYTES]
+    controls = sum(1 for ch in sample if ch not in "\n\t\f" and unicodedata.category(ch) == "Cc")
+    return controls / len(sample)
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` via a temporary file in the same folder and a rename.
+
+    A crash or kill at any moment leaves either the old file or the whole new one, never
+    a half-written file that a resumed batch would mistake for done.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"Cannot write to {path.parent}: {error.strerror or error}. Choose a writable output folder.") from None
+    try:
+        os.fchmod(fd, 0o666 & ~_current_umask())  # mkstemp makes 0600; give outputs the usual mode
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except OSError as error:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise OutputError(f"Cannot write {path}: {error.strerror or error}. Choose a writable output path.") from None
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def is_temp_output(path: Path) -> bool:
+    """True for the temporary files ``write_atomic`` leaves behind if it is killed."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")

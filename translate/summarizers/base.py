@@ -1,0 +1,66 @@
+"""The summarizer contract: one method, ``summarize(text) -> str``, plus an identity.
+
+``identity()`` is everything that changes the output for the same text (summarizer kind,
+style, model id and revision, prompt hashes, decoding settings, algorithm version); it goes
+into the summary's cache key, so a changed setting or prompt never returns a stale summary.
+Building a summarizer is cheap: a model, if any, is loaded on the first ``summarize``
+call, so a summary answered from the cache never loads one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from translate.models import DEFAULT_SUMMARY_MODEL
+from translate.prompts import STYLES
+
+SUMMARIZER_NAMES = ("abstractive", "extractive")
+FLAG_LENGTH_CAP = "length-cap"
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """Every summary option, built once by the CLI (or batch) and passed down."""
+
+    style: str = "short"
+    summarizer: str = "abstractive"
+    model: str = DEFAULT_SUMMARY_MODEL
+    device: str = "auto"
+    beam_size: int = 4
+    prompts_dir: Path | None = None
+
+
+@dataclass
+class SummaryDetails:
+    """What the last ``summarize`` call did, for the result's ``summary_info`` and the cache row."""
+
+    chunks: int = 1
+    rounds: int = 1
+    flags: list[str] = field(default_factory=list)
+
+
+class Summarizer(ABC):
+    """Summarize English text in one style."""
+
+    name: ClassVar[str]
+
+    def __init__(self, style: str):
+        self.style = style
+        self.details = SummaryDetails()
+        self.load_seconds = 0.0
+
+    @abstractmethod
+    def summarize(self, text: str) -> str:
+        """The summary of ``text`` (English), in this summarizer's style."""
+
+    def identity(self) -> dict:
+        """What distinguishes this summarizer's output from another's (for cache keys and JSON)."""
+        return {"summarizer": self.name, "style": self.style}
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a model has been loaded (always False for model-free summarizers)."""
+        return False
