@@ -327,7 +327,7 @@ def _drop_config_keys(path: Path, *keys: str) -> None:
 def build_tiny_t5(
     out_dir: Path, *, model_max_length: int = 512, initializer_factor: float = 10.0, seed: int = 0
 ) -> Path:
-    """Tiny flan-t5-like model: ``spiece.model`` (English, 400 pieces) + 100 sentinels.
+    """Tiny flan-t5-like model: ``spiece.model`` (400 pieces, mostly English) + 100 sentinels.
 
     Token ids as in T5: ``<pad>``=0 (= decoder start), ``</s>``=1, ``<unk>``=2.
     The input limit is the tokenizer's ``model_max_length`` (T5 has relative positions and
