@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 from translate import segment
 from translate.cache import make_key
@@ -117,10 +117,6 @@ class BatchProgress:
 
     def finish(self, summary: BatchSummary) -> None:
         """The run is over (completed, interrupted, or stopped by a fatal error)."""
-
-
-class Summarizer(Protocol):  # what ``summarize`` needs; the real one lives in translate.summarizers
-    def identity(self) -> dict: ...
 
 
 SummarizeFn = Callable[[ArticleResult], None]
