@@ -85,6 +85,22 @@ def read_config(ref: ModelRef) -> dict:
         raise ModelLoadError(f"Model {ref.id} has no readable config.json ({error}). Download it again.") from None
 
 
+def input_token_limit(model_dir: Path, default: int = 512) -> int:
+    """The model's input limit: the smaller of its position table and its tokenizer's limit.
+
+    opus-mt tc-big models have 1024 positions but were trained on (and tokenize for) 512.
+    """
+    limits = []
+    for name, field in (("config.json", "max_position_embeddings"), ("tokenizer_config.json", "model_max_length")):
+        try:
+            value = json.loads((model_dir / name).read_text(encoding="utf-8")).get(field)
+        except (OSError, ValueError):
+            continue
+        if isinstance(value, (int, float)) and 0 < value < 1_000_000:
+            limits.append(int(value))
+    return min(limits) if limits else default
+
+
 def download_model(model_id: str) -> Path:
     """Fetch a hub model's inference files into the Hugging Face cache (network needed)."""
     from huggingface_hub import HfApi, snapshot_download

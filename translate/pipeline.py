@@ -165,7 +165,7 @@ class Translator:
             self._cache_writable = False
             self.warnings.append(
                 f"could not write to the cache at {error.path} ({error.reason}); the translation is "
-                "complete, but its sentences will be translated again next time."
+                "complete, but nothing more from this run will be cached."
             )
 
     def take_warnings(self) -> list[str]:

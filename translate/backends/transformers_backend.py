@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from translate.backends.base import TranslationBackend
 from translate.errors import ModelLoadError
+from translate.models import input_token_limit
 
 
 def quiet_transformers() -> None:
@@ -44,7 +45,7 @@ class TransformersBackend(TranslationBackend):
         self.torch = torch
         self.network = model.to(self.device).eval()
         config = model.config
-        self.max_input_tokens = int(getattr(config, "max_position_embeddings", 512) or 512)
+        self.max_input_tokens = input_token_limit(self.model.path)
         self.max_output_tokens = self.max_input_tokens
         self._special_ids = {config.pad_token_id, config.eos_token_id, config.decoder_start_token_id}
 

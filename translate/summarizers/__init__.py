@@ -6,7 +6,7 @@ torch and transformers when it first summarizes (never for a cached summary).
 
 from __future__ import annotations
 
-from translate.errors import UsageError
+from translate.errors import ModelNotAvailableOffline, UsageError
 from translate.summarizers.base import (
     FLAG_LENGTH_CAP,
     STYLES,
@@ -15,6 +15,18 @@ from translate.summarizers.base import (
     SummaryDetails,
     SummarySettings,
 )
+
+
+class SummaryModelNotAvailableOffline(ModelNotAvailableOffline):
+    """The summary model is not in the local Hugging Face cache (names --summary-model)."""
+
+    def __init__(self, model_id: str):
+        super().__init__(model_id)
+        self.args = (
+            f"Summary model '{model_id}' is not available offline. "
+            f"Run `nb2en models download {model_id}` on a machine with internet access, "
+            "pass --summary-model with a local directory, or use --summarizer extractive.",
+        )
 
 
 def check_settings(settings: SummarySettings) -> None:
@@ -50,9 +62,13 @@ def create_summarizer(settings: SummarySettings, *, max_input_tokens: int | None
         device = "cuda" if cuda_available() else "cpu"
     elif device not in ("cpu", "cuda"):
         raise UsageError(f"Unknown device '{device}'. Choose one of: auto, cpu, cuda.")
+    try:
+        model = resolve_model(settings.model)
+    except ModelNotAvailableOffline as error:
+        raise SummaryModelNotAvailableOffline(error.model_id) from None
     return AbstractiveSummarizer(
         settings.style,
-        resolve_model(settings.model),
+        model,
         device=device,
         beam_size=settings.beam_size,
         prompts_dir=settings.prompts_dir,
@@ -65,6 +81,7 @@ __all__ = [
     "STYLES",
     "SUMMARIZER_NAMES",
     "Summarizer",
+    "SummaryModelNotAvailableOffline",
     "SummaryDetails",
     "SummarySettings",
     "check_settings",

@@ -25,7 +25,7 @@ from typing import Callable
 
 from translate.errors import ModelLoadError, Nb2enError
 from translate.models import ModelRef, read_config
-from translate.prompts import CHUNK_TEMPLATE, PromptTemplate, load_prompt
+from translate.prompt_templates import CHUNK_TEMPLATE, PromptTemplate, load_prompt
 from translate.summarizers.base import FLAG_LENGTH_CAP, Summarizer, SummaryDetails
 from translate.summarizers.extractive import split_english_sentences
 
@@ -33,6 +33,9 @@ from translate.summarizers.extractive import split_english_sentences
 ABSTRACTIVE_VERSION = "1"
 MAX_NEW_TOKENS = {"short": 128, "headline": 32, "bullets": 192}
 CHUNK_MAX_NEW_TOKENS = 160
+MIN_CHUNK_NEW_TOKENS = 8
+# Each round of part summaries must shrink the text at least this much (in tokens).
+MIN_SHRINK = 0.75
 NO_REPEAT_NGRAM_SIZE = 4
 # One model input is never longer than this, whatever the model allows: past it, CPU time
 # grows fast and chunking costs little.
@@ -41,6 +44,8 @@ DEFAULT_INPUT_LIMIT = 512
 SEQ2SEQ_BATCH = 4
 _JOIN_MARGIN = 4
 _SEQ2SEQ_SUFFIXES = ("ForConditionalGeneration", "ForSeq2SeqLM", "MTModel")
+# A part's summary ran into its length cap (the final summary's cap is FLAG_LENGTH_CAP).
+FLAG_PART_LENGTH_CAP = "part-length-cap"
 _BULLET_MARK = re.compile(r"^\s*(?:[-*•–—]|\d+[.)])\s*")
 
 
@@ -147,6 +152,8 @@ class AbstractiveSummarizer(Summarizer):
         self.max_new_tokens = MAX_NEW_TOKENS[style]
         self.max_input_override = max_input_tokens
         self.input_limit: int | None = None
+        self.chunk_max_new_tokens = CHUNK_MAX_NEW_TOKENS
+        self.input_token_counts: list[int] = []  # of every model input of the last summarize call
         self._loaded = False
 
     @property
@@ -190,11 +197,12 @@ class AbstractiveSummarizer(Summarizer):
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(self.model.path))
             network = model_class.from_pretrained(str(self.model.path), dtype=getattr(torch, self.dtype))
+            network = network.to(self.device).eval()
         except Exception as error:  # noqa: BLE001 - every load failure is reported the same way
             raise ModelLoadError(
-                f"Could not load summary model {self.model.id} as a {self.kind} model: "
-                f"{type(error).__name__}: {error}. Pass a seq2seq or chat model with --summary-model, "
-                "or use --summarizer extractive."
+                f"Could not load summary model {self.model.id} as a {self.kind} model on {self.device}: "
+                f"{type(error).__name__}: {error}. Pass a seq2seq or chat model with --summary-model "
+                "(or try --device cpu), or use --summarizer extractive."
             ) from None
         if self.kind == "causal" and not getattr(tokenizer, "chat_template", None):
             raise ModelLoadError(
@@ -203,12 +211,14 @@ class AbstractiveSummarizer(Summarizer):
             )
         self.torch = torch
         self.tokenizer = tokenizer
-        self.network = network.to(self.device).eval()
+        self.network = network
         self.generation_config = self._generation_config(network.generation_config)
         eos = self.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
         self._stop_ids = {i for i in eos_ids if i is not None}
         self.input_limit = self._input_limit(network.config, tokenizer)
+        # A part's summary must be much shorter than the part, or the rounds would not converge.
+        self.chunk_max_new_tokens = min(CHUNK_MAX_NEW_TOKENS, self.input_limit // 4)
 
     def _generation_config(self, base):
         config = copy.deepcopy(base)
@@ -293,28 +303,36 @@ class AbstractiveSummarizer(Summarizer):
     def summarize(self, text: str) -> str:
         self.ensure_loaded()
         self.details = details = SummaryDetails(chunks=1, rounds=1)
-        self.input_token_counts: list[int] = []
-        current = "\n\n".join(" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text.strip()) if block.strip())
+        self.input_token_counts = []
+        blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text.strip()))
+        current = "\n\n".join(block for block in blocks if block)
         if not current:
             return ""
-        size = self.input_tokens(self.chunk_prompt, current)
+        size = self.count_text_tokens([current])[0]
+        cap = self.chunk_max_new_tokens
         while not self.fits(self.prompt, current):
             pieces = self.split(current, self.chunk_prompt)
             if details.rounds == 1:
                 details.chunks = len(pieces)
-            details.rounds += 1
-            outputs = self.generate([self.chunk_prompt.render(text=piece) for piece in pieces], CHUNK_MAX_NEW_TOKENS)
-            current = "\n\n".join(" ".join(out.split()) for out, _ in outputs if out.strip())
-            if not current:
+            outputs = self.generate([self.chunk_prompt.render(text=piece) for piece in pieces], cap)
+            if any(hit_cap for _, hit_cap in outputs) and FLAG_PART_LENGTH_CAP not in details.flags:
+                details.flags.append(FLAG_PART_LENGTH_CAP)
+            joined = "\n\n".join(" ".join(out.split()) for out, _ in outputs if out.strip())
+            if not joined:
                 return ""
-            new_size = self.input_tokens(self.chunk_prompt, current)
-            if new_size >= size:
-                raise SummaryError(
-                    f"Summarizing the parts of this text with {self.model.id} did not make it shorter, "
-                    "so it cannot be summarized in one piece. Try another --summary-model or --summarizer extractive."
-                )
-            size = new_size
-        (summary, hit_cap), = self.generate([self.prompt.render(text=current)], self.max_new_tokens)
+            new_size = self.count_text_tokens([joined])[0]
+            if new_size > size * MIN_SHRINK:
+                # The parts' summaries came out no shorter than the parts: ask for shorter ones.
+                cap //= 2
+                if cap < MIN_CHUNK_NEW_TOKENS:
+                    raise SummaryError(
+                        f"Summarizing the parts of this text with {self.model.id} does not make it shorter, "
+                        "so it cannot be summarized. Try another --summary-model, or --summarizer extractive."
+                    )
+                continue
+            details.rounds += 1
+            current, size = joined, new_size
+        [(summary, hit_cap)] = self.generate([self.prompt.render(text=current)], self.max_new_tokens)
         if hit_cap:
             details.flags.append(FLAG_LENGTH_CAP)
         return shape_output(summary, self.style)

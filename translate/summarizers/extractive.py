@@ -31,6 +31,7 @@ HEADLINE_MAX_WORDS = 14
 DAMPING = 0.85
 REDUNDANCY = 0.6
 QUOTE_WEIGHT = 0.6
+LONG_SENTENCE_WORDS = 40
 _MAX_HEADING_WORDS = 14
 _TERMINAL = tuple(".!?…:;\"”’»)")
 _DASH = re.compile(r"^[–—-]\s+")
@@ -96,12 +97,13 @@ def summarize_extractive(text: str, style: str = "short") -> str:
 
 
 def candidate_sentences(text: str) -> list[Candidate]:
-    """Sentences of the body blocks; headings (short lines without end punctuation) are skipped."""
+    """Sentences of the body blocks; headings (short lines without end punctuation) are skipped
+    unless there is nothing else."""
+    blocks = [" ".join(block.split()) for block in re.split(r"\n[ \t]*\n\s*", text.strip())]
+    blocks = [block for block in blocks if block]
+    body = [block for block in blocks if not is_heading(block)]
     candidates: list[Candidate] = []
-    for block in re.split(r"\n[ \t]*\n\s*", text.strip()):
-        flat = " ".join(line.strip() for line in block.splitlines()).strip()
-        if not flat or is_heading(flat):
-            continue
+    for flat in body or blocks:  # a text of headings only is summarized from its headings
         quote = bool(_DASH.match(flat))
         if quote:
             flat = _DASH.sub("", flat, count=1)
@@ -191,6 +193,8 @@ def rank(candidates: list[Candidate]) -> list[float]:
             scores[c.index] *= QUOTE_WEIGHT
         if c.words < 5:
             scores[c.index] *= 0.5
+        elif c.words > LONG_SENTENCE_WORDS:
+            scores[c.index] *= LONG_SENTENCE_WORDS / c.words
     return scores
 
 
