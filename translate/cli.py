@@ -79,7 +79,7 @@ def run_guarded(debug: bool, work: Callable[[], int | None]) -> None:
         fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         typer.echo("nb2en: interrupted.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
         if debug:
             raise
