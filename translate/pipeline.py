@@ -23,7 +23,7 @@ from translate.models import DEFAULT_TRANSLATION_MODEL, ModelRef, resolve_model
 
 FLAG_PASSTHROUGH = "passthrough"
 # Bump when translate.faithful changes what it returns for the same model output.
-FAITHFUL_VERSION = "1"
+FAITHFUL_VERSION = "2"
 # Sentences translated (and committed to the cache in one transaction) per chunk.
 CACHE_WRITE_CHUNK = 256
 

@@ -47,7 +47,7 @@ class TransformersBackend(TranslationBackend):
         config = model.config
         self.max_input_tokens = input_token_limit(self.model.path)
         self.max_output_tokens = self.max_input_tokens
-        self._special_ids = {config.pad_token_id, config.eos_token_id, config.decoder_start_token_id}
+        self._pad_id, self._eos_id = config.pad_token_id, config.eos_token_id
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         self.ensure_loaded()
@@ -63,5 +63,17 @@ class TransformersBackend(TranslationBackend):
                 do_sample=False,
             )
         texts_out = self.tokenizer.batch_decode(output, skip_special_tokens=True)
-        counts = [sum(1 for token in row.tolist() if token not in self._special_ids) for row in output]
+        counts = [self._generated_length(row.tolist()[1:], max_new_tokens) for row in output]
         return [(text.strip(), count) for text, count in zip(texts_out, counts)]
+
+    def _generated_length(self, ids: list[int], max_new_tokens: int) -> int:
+        """Tokens generated for one output, its closing ``</s>`` excluded unless it was forced.
+
+        At the length cap transformers forces ``</s>`` as the last token; counting it then
+        keeps a run-away output at the cap, so the faithfulness check sees ``hit_cap``.
+        """
+        while ids and ids[-1] == self._pad_id:
+            ids = ids[:-1]
+        if ids and ids[-1] == self._eos_id and len(ids) < max_new_tokens:
+            ids = ids[:-1]
+        return len(ids)
