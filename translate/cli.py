@@ -129,6 +129,30 @@ def build_summarizer(style: str, summarizer: str, summary_model: Optional[str], 
     return create_summarizer(settings)
 
 
+def optional_summarizer(summary: bool, style: str, summarizer: str, summary_model: Optional[str], device: str):
+    """The summarizer when ``--summary`` is given; a warning when summary options are given without it."""
+    if summary:
+        return build_summarizer(style, summarizer, summary_model, device)
+    if style != "short" or summarizer != "abstractive" or summary_model:
+        warn("--style, --summarizer and --summary-model have no effect without --summary.")
+    return None
+
+
+def translate_one(path: str, encoding: Optional[str], settings, summarizer=None):
+    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
+    from translate.io import read_source
+    from translate.pipeline import Translator, summarize_article, translate_article
+
+    source = read_source(path, encoding)
+    translator = Translator(settings)
+    result = translate_article(source, translator)
+    if summarizer is not None:
+        summarize_article(result, summarizer, translator.cache)
+    for message in result.warnings:
+        warn(message)
+    return result
+
+
 def emit(content: str, output: Optional[Path]) -> None:
     if output is None:
         sys.stdout.write(content)
@@ -160,21 +184,12 @@ def translate(
     """Translate one Norwegian article into English, keeping its blocks in order."""
 
     def work() -> int:
-        from translate.io import read_source
-        from translate.pipeline import Translator, summarize_article, translate_article
         from translate.render import render
 
         check_format(fmt)
-        source = read_source(path, encoding)
-        if not summary and (style != "short" or summarizer != "abstractive" or summary_model):
-            warn("--style, --summarizer and --summary-model have no effect without --summary.")
-        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device) if summary else None
-        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
-        result = translate_article(source, translator)
-        if chosen_summarizer is not None:
-            summarize_article(result, chosen_summarizer, translator.cache)
-        for message in result.warnings:
-            warn(message)
+        chosen_summarizer = optional_summarizer(summary, style, summarizer, summary_model, device)
+        settings = build_settings(model, backend, device, beam_size, cache_dir, no_cache)
+        result = translate_one(path, encoding, settings, chosen_summarizer)
         emit(render(result, fmt), output)
         return EXIT_OK
 
@@ -204,19 +219,13 @@ def summarize(
 
     def work() -> int:
         from translate.errors import UsageError
-        from translate.io import read_source
-        from translate.pipeline import Translator, summarize_article, translate_article
         from translate.render import render_json
 
         if fmt not in ("text", "json"):
             raise UsageError(f"Unknown format '{fmt}'. Choose one of: text, json.")
-        source = read_source(path, encoding)
         chosen_summarizer = build_summarizer(style, summarizer, summary_model, device)
-        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
-        result = translate_article(source, translator)
-        summarize_article(result, chosen_summarizer, translator.cache)
-        for message in result.warnings:
-            warn(message)
+        settings = build_settings(model, backend, device, beam_size, cache_dir, no_cache)
+        result = translate_one(path, encoding, settings, chosen_summarizer)
         emit(render_json(result) if fmt == "json" else (result.summary or "") + "\n", output)
         return EXIT_OK
 
@@ -277,9 +286,7 @@ def batch(
         from translate.progress import choose_progress
 
         check_format(fmt)
-        if not summary and (style != "short" or summarizer != "abstractive" or summary_model):
-            warn("--style, --summarizer and --summary-model have no effect without --summary.")
-        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device) if summary else None
+        chosen_summarizer = optional_summarizer(summary, style, summarizer, summary_model, device)
         translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
         options = BatchOptions(
             in_dir, out_dir, pattern=pattern, fmt=fmt, force=force, encoding=encoding, window_sentences=window_sentences

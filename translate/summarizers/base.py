@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from translate.models import DEFAULT_SUMMARY_MODEL
-from translate.prompt_templates import STYLES
+from translate.prompt_templates import STYLES  # noqa: F401 - re-exported by translate.summarizers
 
 SUMMARIZER_NAMES = ("abstractive", "extractive")
 FLAG_LENGTH_CAP = "length-cap"
