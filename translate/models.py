@@ -104,7 +104,9 @@ def input_token_limit(model_dir: Path, default: int = 512) -> int:
 def download_model(model_id: str) -> Path:
     """Fetch a hub model's inference files into the Hugging Face cache (network needed)."""
     from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.utils import logging as hub_logging
 
+    hub_logging.set_verbosity_error()  # its retry warnings would bury our one-line error
     try:
         files = HfApi().list_repo_files(model_id)
         patterns = list(_DOWNLOAD_PATTERNS)
