@@ -30,12 +30,13 @@ class ModelLoadError(Nb2enError):
 class ModelNotAvailableOffline(ModelLoadError):
     """A hub model id is not in the local Hugging Face cache."""
 
-    def __init__(self, model_id: str):
+    def __init__(
+        self, model_id: str, role: str = "Model", alternatives: str = "or pass --model with a local directory"
+    ):
         self.model_id = model_id
         super().__init__(
-            f"Model '{model_id}' is not available offline. "
-            f"Run `nb2en models download {model_id}` on a machine with internet access, "
-            "or pass --model with a local directory."
+            f"{role} '{model_id}' is not available offline. "
+            f"Run `nb2en models download {model_id}` on a machine with internet access, {alternatives}."
         )
 
 

@@ -22,6 +22,11 @@ KNOWN_MODELS = {
     DEFAULT_SUMMARY_MODEL: "summary (default): FLAN-T5 large",
 }
 _SMALL_FILE_BYTES = 16 * 1024 * 1024
+# Where models state how many input tokens they take (file, fields), across architectures.
+_LIMIT_FIELDS = (
+    ("config.json", ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")),
+    ("tokenizer_config.json", ("model_max_length",)),
+)
 _DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.safetensors", "*.jinja"]
 
 
@@ -86,18 +91,20 @@ def read_config(ref: ModelRef) -> dict:
 
 
 def input_token_limit(model_dir: Path, default: int = 512) -> int:
-    """The model's input limit: the smaller of its position table and its tokenizer's limit.
+    """The model's input limit: the smallest of its position table and its tokenizer's limit.
 
     opus-mt tc-big models have 1024 positions but were trained on (and tokenize for) 512.
     """
     limits = []
-    for name, field in (("config.json", "max_position_embeddings"), ("tokenizer_config.json", "model_max_length")):
+    for name, fields in _LIMIT_FIELDS:
         try:
-            value = json.loads((model_dir / name).read_text(encoding="utf-8")).get(field)
+            values = json.loads((model_dir / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(value, (int, float)) and 0 < value < 1_000_000:
-            limits.append(int(value))
+        for field in fields:
+            value = values.get(field)
+            if isinstance(value, (int, float)) and 0 < value < 1_000_000:
+                limits.append(int(value))
     return min(limits) if limits else default
 
 

@@ -17,18 +17,6 @@ from translate.summarizers.base import (
 )
 
 
-class SummaryModelNotAvailableOffline(ModelNotAvailableOffline):
-    """The summary model is not in the local Hugging Face cache (names --summary-model)."""
-
-    def __init__(self, model_id: str):
-        super().__init__(model_id)
-        self.args = (
-            f"Summary model '{model_id}' is not available offline. "
-            f"Run `nb2en models download {model_id}` on a machine with internet access, "
-            "pass --summary-model with a local directory, or use --summarizer extractive.",
-        )
-
-
 def check_settings(settings: SummarySettings) -> None:
     """Reject an unknown style or summarizer name (a usage error, exit code 2)."""
     if settings.style not in STYLES:
@@ -65,7 +53,11 @@ def create_summarizer(settings: SummarySettings, *, max_input_tokens: int | None
     try:
         model = resolve_model(settings.model)
     except ModelNotAvailableOffline as error:
-        raise SummaryModelNotAvailableOffline(error.model_id) from None
+        raise ModelNotAvailableOffline(
+            error.model_id,
+            role="Summary model",
+            alternatives="pass --summary-model with a local directory, or use --summarizer extractive",
+        ) from None
     return AbstractiveSummarizer(
         settings.style,
         model,
@@ -81,7 +73,6 @@ __all__ = [
     "STYLES",
     "SUMMARIZER_NAMES",
     "Summarizer",
-    "SummaryModelNotAvailableOffline",
     "SummaryDetails",
     "SummarySettings",
     "check_settings",

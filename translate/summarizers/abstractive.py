@@ -24,7 +24,7 @@ import time
 from typing import Callable
 
 from translate.errors import ModelLoadError, Nb2enError
-from translate.models import ModelRef, read_config
+from translate.models import ModelRef, input_token_limit, read_config
 from translate.prompt_templates import CHUNK_TEMPLATE, PromptTemplate, load_prompt
 from translate.summarizers.base import FLAG_LENGTH_CAP, Summarizer, SummaryDetails
 from translate.summarizers.extractive import split_english_sentences
@@ -216,7 +216,7 @@ class AbstractiveSummarizer(Summarizer):
         eos = self.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos]) | {tokenizer.eos_token_id}
         self._stop_ids = {i for i in eos_ids if i is not None}
-        self.input_limit = self._input_limit(network.config, tokenizer)
+        self.input_limit = self._input_limit()
         # A part's summary must be much shorter than the part, or the rounds would not converge.
         self.chunk_max_new_tokens = min(CHUNK_MAX_NEW_TOKENS, self.input_limit // 4)
 
@@ -235,19 +235,10 @@ class AbstractiveSummarizer(Summarizer):
             )
         return config
 
-    def _input_limit(self, config, tokenizer) -> int:
+    def _input_limit(self) -> int:
         """The longest model input: what tokenizer and config allow, within the ceiling; for a
         causal model the output shares that window, so its length cap is set aside."""
-        known = []
-        tokenizer_limit = getattr(tokenizer, "model_max_length", None)
-        if isinstance(tokenizer_limit, int) and 0 < tokenizer_limit < 1_000_000:
-            known.append(tokenizer_limit)
-        for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
-            value = getattr(config, name, None)
-            if isinstance(value, int) and value > 0:
-                known.append(value)
-        limit = min(known) if known else DEFAULT_INPUT_LIMIT
-        limit = min(limit, MAX_INPUT_CEILING)
+        limit = min(input_token_limit(self.model.path, default=DEFAULT_INPUT_LIMIT), MAX_INPUT_CEILING)
         if self.kind == "causal":
             limit -= max(self.max_new_tokens, CHUNK_MAX_NEW_TOKENS)
         if self.max_input_override:
