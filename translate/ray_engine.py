@@ -576,8 +576,10 @@ def check_address(address: str, timeout: float = DEFAULT_PROBE_TIMEOUT_S) -> Non
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise RayUnavailableError(f"Cannot reach the Ray cluster at {address} ({reason}). {advice}") from None
-    import grpc
-
+    try:
+        import grpc  # comes with ray[default]; without it the TCP check has to do
+    except ImportError:
+        return
     channel = grpc.insecure_channel(f"{host}:{port}")
     try:
         grpc.channel_ready_future(channel).result(timeout=timeout)
