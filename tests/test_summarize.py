@@ -295,8 +295,8 @@ def test_abstractive_long_text_is_summarized_in_chunks(tiny_t5_dir, tmp_path, re
     assert not summarizer.loaded
     outcome = summarize_text(text, summarizer, Cache(tmp_path))
     assert summarizer.loaded and summarizer.input_limit == 512  # the tokenizer's model_max_length
-    assert summarizer.details.chunks > 1 and summarizer.details.rounds > 1
-    assert outcome.info["chunks"] == summarizer.details.chunks
+    assert outcome.details.chunks > 1 and outcome.details.rounds > 1
+    assert outcome.info["chunks"] == outcome.details.chunks
     assert summarizer.input_tokens(summarizer.prompt, text) > summarizer.input_limit
     assert summarizer.input_token_counts and max(summarizer.input_token_counts) <= summarizer.input_limit
     assert outcome.text.strip()

@@ -118,3 +118,14 @@ def parse_metadata(line: str) -> dict[str, str]:
         if len(words) > 2:
             metadata["section"] = " ".join(words[2:])
     return metadata
+
+
+def render_sentences(article: Article) -> str:
+    """One sentence per line, a blank line between blocks (``nb2en split``)."""
+    lines = []
+    for block in article.blocks:
+        sentences = [s.source for s in block.sentences] or [block.source.strip()]
+        if block.prefix and sentences:
+            sentences[0] = block.prefix + sentences[0]
+        lines.append("\n".join(sentences))
+    return "\n\n".join(lines) + ("\n" if lines else "")

@@ -13,6 +13,7 @@ from translate.summarizers.base import (
     SUMMARIZER_NAMES,
     Summarizer,
     SummaryDetails,
+    SummaryOutput,
     SummarySettings,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "SUMMARIZER_NAMES",
     "Summarizer",
     "SummaryDetails",
+    "SummaryOutput",
     "SummarySettings",
     "check_settings",
     "create_summarizer",

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from translate.summarizers.base import Summarizer
+from translate.summarizers.base import Summarizer, SummaryOutput
 
 # Bump when a change here changes which summary the same text gets (it is in the cache key).
 EXTRACTIVE_VERSION = "1"
@@ -70,8 +70,8 @@ class ExtractiveSummarizer(Summarizer):
     def identity(self) -> dict:
         return {**super().identity(), "version": EXTRACTIVE_VERSION}
 
-    def summarize(self, text: str) -> str:
-        return summarize_extractive(text, self.style)
+    def summarize(self, text: str) -> SummaryOutput:
+        return SummaryOutput(summarize_extractive(text, self.style))
 
 
 def summarize_extractive(text: str, style: str = "short") -> str:
