@@ -37,10 +37,6 @@ class CacheCounts:
     hits: int = 0
     misses: int = 0
 
-    def add(self, other: "CacheCounts") -> None:
-        self.hits += other.hits
-        self.misses += other.misses
-
 
 @dataclass
 class ArticleResult:

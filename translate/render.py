@@ -7,7 +7,6 @@ import json
 from translate.article import FOOTER, HEADING, META
 from translate.pipeline import ArticleResult
 
-FORMATS = ("text", "markdown", "json")
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
@@ -69,6 +69,20 @@ def _choice(enum: type[Enum], value, option: str):
     except ValueError:
         choices = ", ".join(member.value for member in enum)
         raise UsageError(f"Unknown {option} '{value}'. Choose one of: {choices}.") from None
+
+
+def resolve_device(device: Device | str) -> str:
+    """``auto`` -> ``cuda`` where a CUDA GPU can be used, else ``cpu`` (checked, never guessed).
+
+    Used by the summarizers; the translation backends resolve theirs in
+    ``translate.backends.choose_backend`` (which also says why, for the JSON output).
+    """
+    device = _choice(Device, device, "device")
+    if device is Device.auto:
+        from translate.backends import cuda_available
+
+        return "cuda" if cuda_available() else "cpu"
+    return device.value
 
 
 @dataclass(frozen=True)
@@ -200,5 +214,3 @@ class Settings:
             device=self.device.value,
         )
 
-
-SETTING_NAMES = tuple(f.name for f in fields(Settings))

@@ -23,6 +23,7 @@ import re
 import time
 from typing import Callable
 
+from translate.article import BLANK_LINES
 from translate.errors import ModelLoadError, Nb2enError
 from translate.models import ModelRef, input_token_limit, read_config
 from translate.prompt_templates import CHUNK_TEMPLATE, PromptTemplate, load_prompt
@@ -76,7 +77,7 @@ def chunk_text(text: str, count_tokens: Callable[[list[str]], list[int]], limit:
         raise ValueError("limit must be positive")
     sentences = [
         sentence
-        for block in re.split(r"\n[ \t]*\n\s*", text.strip())
+        for block in BLANK_LINES.split(text.strip())
         for sentence in split_english_sentences(" ".join(block.split()))
     ]
     if not sentences:
@@ -295,7 +296,7 @@ class AbstractiveSummarizer(Summarizer):
         self.ensure_loaded()
         details = SummaryOutput(chunks=1, rounds=1)
         self.input_token_counts = []
-        blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text.strip()))
+        blocks = (" ".join(block.split()) for block in BLANK_LINES.split(text.strip()))
         current = "\n\n".join(block for block in blocks if block)
         if not current:
             return details
