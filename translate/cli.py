@@ -198,7 +198,7 @@ def check_output(path: str, output: Optional[Path]) -> None:
     from translate.errors import OutputError, SameFileError
 
     if output.is_dir():
-        raise OutputError(f"{output} is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
+        raise OutputError(f"Cannot write {output}: it is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
     if path != "-" and output.exists():
         try:
             same = os.path.samefile(path, output)

@@ -129,7 +129,8 @@ class Settings:
                 codecs.lookup(self.encoding)
             except LookupError:
                 raise UsageError(
-                    f"Unknown encoding '{self.encoding}'. Pass a Python codec name such as latin-1 or cp1252."
+                    f"Unknown encoding '{self.encoding}' given to --encoding. "
+                    "Pass a Python codec name such as latin-1 or cp1252."
                 ) from None
 
     def replace(self, **changes) -> "Settings":
