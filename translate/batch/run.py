@@ -71,7 +71,19 @@ def run_batch(
         return summary
     fingerprint = translator.fingerprint(summary_identity)
     prepare_out_dir(out_dir)
+    own_engine = engine is None
     engine = engine or create_engine(options.engine, translator)
+    try:
+        _run(options, translator, progress, stop, summarize, engine, items, fingerprint, summary, started)
+    finally:
+        if own_engine:
+            engine.close()
+    return summary
+
+
+def _run(options, translator, progress, stop, summarize, engine, items, fingerprint, summary, started) -> None:
+    out_dir = Path(options.out_dir)
+    settings = translator.settings
     with OutDirLock(out_dir):
         try:
             removed = remove_temp_files(out_dir)
@@ -93,7 +105,6 @@ def run_batch(
         finally:
             summary.seconds = round(time.perf_counter() - started, 3)
             progress.finish(summary)
-    return summary
 
 
 class _Executor:
