@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from translate import cache as cache_module
-from translate import pipeline, segment
+from translate import faithful, pipeline, segment
 from translate.backends import DecodingSettings, create_backend
 from translate.cache import DB_NAME, SCHEMA_VERSION, Cache, cache_stats, make_key
 from translate.cli import app
@@ -131,7 +131,7 @@ def test_sentence_key_covers_model_backend_decoding_segmenter_and_repair(tiny_ma
     keys["decoding"] = translator.sentence_key("Hunden sover.")
     monkeypatch.setattr(segment, "SEGMENTER_VERSION", segment.SEGMENTER_VERSION + "-next")
     keys["segmenter"] = key()
-    monkeypatch.setattr(pipeline, "FAITHFUL_VERSION", pipeline.FAITHFUL_VERSION + "-next")
+    monkeypatch.setattr(faithful, "FAITHFUL_VERSION", faithful.FAITHFUL_VERSION + "-next")
     keys["faithful"] = key()
     assert base not in keys.values()
     assert len(set(keys.values())) == len(keys), keys

@@ -56,3 +56,19 @@ class OutputError(Nb2enError):
     """An output file or folder cannot be written."""
 
     exit_code = 2
+
+
+# --- added for the core reshape (issues 10 and 11) -------------------------------------------
+
+
+class BatchInterrupted(Nb2enError):
+    """A stop was requested (Ctrl-C, SIGTERM) while a batch was searching or planning."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "Interrupted before any file was started; run the same command again to resume."):
+        super().__init__(message)
+
+
+class SameFileError(UsageError):
+    """The output path names the input file (directly, through a link or another spelling)."""
