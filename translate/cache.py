@@ -135,7 +135,9 @@ class Cache:
         if not self.path.exists():
             return False
         if not os.access(self.path, os.R_OK):
-            raise CachePermissionError(self.path, "permission denied reading it", "Check the file's permissions, or pass --no-cache.")
+            raise CachePermissionError(
+                self.path, "permission denied reading it", "Check the file's permissions, or pass --no-cache."
+            )
         return not (os.access(self.path, os.W_OK) and os.access(self.directory, os.W_OK | os.X_OK))
 
     def _open_read_write(self) -> None:
@@ -181,7 +183,9 @@ class Cache:
                 "Open it once with write access to upgrade it, or pass --cache-dir with a writable folder.",
             )
         self.read_only = True
-        self.notice = f"the cache at {self.path} is read-only ({reason}): cached results are used, new ones are not saved."
+        self.notice = (
+            f"the cache at {self.path} is read-only ({reason}): cached results are used, new ones are not saved."
+        )
 
     def _set_wal(self) -> None:
         """Switch to WAL; on a brand-new file another process may hold the lock for a moment."""

@@ -215,7 +215,9 @@ def read_config(ref: ModelRef) -> dict:
     try:
         return json.loads((ref.path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ModelCorruptError(f"Model {ref.id} has no readable config.json ({_one_line(error)}). Download it again.") from None
+        raise ModelCorruptError(
+            f"Model {ref.id} has no readable config.json ({_one_line(error)}). Download it again."
+        ) from None
 
 
 def input_token_limit(model_dir: Path, default: int = 512) -> int:
