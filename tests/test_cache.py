@@ -444,7 +444,12 @@ def test_cache_path_honours_option_then_environment_then_default(cache_dir, tmp_
     assert run_cli("cache", "path", "--cache-dir", tmp_path / "x").stdout.strip() == str(tmp_path / "x" / DB_NAME)
     monkeypatch.delenv("NB2EN_CACHE_DIR")
     monkeypatch.chdir(tmp_path)
-    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "cache" / DB_NAME)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    # The per-user cache folder (platformdirs, XDG_CACHE_HOME honoured), never ./cache of wherever we run.
+    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "xdg" / "nb2en" / DB_NAME)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "home" / ".cache" / "nb2en" / DB_NAME)
 
 
 def test_cache_clear_on_a_missing_cache_is_fine(cache_dir):
