@@ -105,7 +105,7 @@ class Translator:
         translate_misses: MissTranslator | Callable[[list[str]], list[Translation]] | None = None,
     ):
         self.settings = settings
-        self.model_ref: ModelRef = resolve_model(settings.model)
+        self.model_ref: ModelRef = resolve_model(settings.model, cache_dir=settings.cache_dir)
         self.choice: BackendChoice = choose_backend(settings.backend.value, settings.device.value, self.model_ref)
         self.backend: TranslationBackend = create_backend(
             self.model_ref,

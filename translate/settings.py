@@ -71,20 +71,6 @@ def _choice(enum: type[Enum], value, option: str):
         raise UsageError(f"Unknown {option} '{value}'. Choose one of: {choices}.") from None
 
 
-def resolve_device(device: Device | str) -> str:
-    """``auto`` -> ``cuda`` where a CUDA GPU can be used, else ``cpu`` (checked, never guessed).
-
-    Used by the summarizers; the translation backends resolve theirs in
-    ``translate.backends.choose_backend`` (which also says why, for the JSON output).
-    """
-    device = _choice(Device, device, "device")
-    if device is Device.auto:
-        from translate.backends import cuda_available
-
-        return "cuda" if cuda_available() else "cpu"
-    return device.value
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every option that decides what a run produces (plus where its cache lives).

@@ -42,10 +42,10 @@ def create_summarizer(settings: SummarySettings, *, max_input_tokens: int | None
 
         return ExtractiveSummarizer(settings.style)
     from translate.models import resolve_model
-    from translate.settings import resolve_device
+    from translate.backends import resolve_device
     from translate.summarizers.abstractive import AbstractiveSummarizer
 
-    device = resolve_device(settings.device)
+    device = resolve_device(getattr(settings.device, "value", settings.device))
     try:
         model = resolve_model(settings.model)
     except ModelNotAvailableOffline as error:
