@@ -74,10 +74,30 @@ def open_cache(settings: TranslationSettings) -> Cache | NullCache:
     return Cache(settings.cache_dir) if settings.use_cache else NullCache()
 
 
-class Translator:
-    """A backend (loaded on first miss) behind the cache."""
+class BackendMisses:
+    """The in-process miss translator: the backend (loaded on first use) plus faithfulness."""
 
-    def __init__(self, settings: TranslationSettings, cache: Cache | NullCache | None = None):
+    def __init__(self, backend: TranslationBackend, repair: bool = True):
+        self.backend = backend
+        self.repair = repair
+        self.load_seconds = 0.0
+
+    def __call__(self, texts: list[str]):
+        if not self.backend._loaded:
+            started = time.perf_counter()
+            self.backend.ensure_loaded()
+            self.load_seconds += time.perf_counter() - started
+        return translate_texts(self.backend, texts, repair=self.repair)
+
+
+class Translator:
+    """A backend (loaded on first miss) behind the cache.
+
+    ``translate_misses`` (texts in, one ``Translation`` each out) computes the cache misses;
+    by default the backend in this process. The HTTP server swaps in its batching queue.
+    """
+
+    def __init__(self, settings: TranslationSettings, cache: Cache | NullCache | None = None, translate_misses=None):
         self.settings = settings
         self.model_ref: ModelRef = resolve_model(settings.model)
         self.choice: BackendChoice = choose_backend(settings.backend, settings.device, self.model_ref)
@@ -88,9 +108,13 @@ class Translator:
             cache_dir=settings.cache_dir,
         )
         self.cache = cache if cache is not None else open_cache(settings)
-        self.load_seconds = 0.0
+        self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)
         self.warnings: list[str] = []
         self._cache_writable = True
+
+    @property
+    def load_seconds(self) -> float:
+        return getattr(self.translate_misses, "load_seconds", 0.0)
 
     def model_info(self) -> dict:
         identity = self.backend.identity()
@@ -135,10 +159,6 @@ class Translator:
                 missing.setdefault(key, s.source)
                 counts.misses += 1
         if missing:
-            started = time.perf_counter()
-            if not self.backend._loaded:
-                self.backend.ensure_loaded()
-                self.load_seconds += time.perf_counter() - started
             # Longest first, in chunks: each chunk's results are committed as soon as it is
             # done, so an interrupted run keeps what it finished.
             pending = sorted(missing.items(), key=lambda item: len(item[1]), reverse=True)
@@ -146,7 +166,7 @@ class Translator:
             for start in range(0, len(pending), CACHE_WRITE_CHUNK):
                 chunk = pending[start : start + CACHE_WRITE_CHUNK]
                 texts = [text for _, text in chunk]
-                translations = translate_texts(self.backend, texts, repair=self.settings.repair)
+                translations = self.translate_misses(texts)
                 done = {key: t for (key, _), t in zip(chunk, translations)}
                 by_key.update(done)
                 self.store([(key, "sentence", t.target, t.flags) for key, t in done.items()])
