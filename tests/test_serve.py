@@ -17,8 +17,13 @@ import httpx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 from lxml import html as lxml_html
-
-from serve_harness import free_socket, running_server, serve_command, subprocess_env, wait_healthy
+from serve_harness import (
+    free_socket,
+    running_server,
+    serve_command,
+    subprocess_env,
+    wait_healthy,
+)
 
 SENTENCES = [
     "Regjeringen vil bruke 12 milliarder kroner på nye veier i Nord-Norge.",
@@ -139,6 +144,17 @@ def test_translate_file_and_download(server):
     assert httpx.get(server.url + "/download_file/nope").status_code == 404
 
 
+def test_download_urls_follow_a_trusted_proxys_scheme_and_host(server):
+    response = httpx.post(
+        server.url + "/translate_file",
+        data={"source": "nb", "target": "en"},
+        files={"file": ("a.txt", "Hei på deg.".encode(), "text/plain")},
+        headers={"X-Forwarded-Proto": "https", "Host": "news.example.org"},
+        timeout=60,
+    )
+    assert response.json()["translatedFileUrl"].startswith("https://news.example.org/download_file/")
+
+
 # ------------------------------------------------------------------ nb2en's own endpoints
 
 
@@ -186,9 +202,9 @@ def test_health_and_metrics(server):
 def test_the_page_and_its_files_are_served_locally(server):
     page = httpx.get(server.url + "/")
     assert page.status_code == 200 and "Translate" in page.text
-    for src in ("/static/app.js", "/static/app.css"):
-        assert src in page.text
-        assert httpx.get(server.url + src).status_code == 200
+    for src in ("static/app.js", "static/app.css"):
+        assert f'"{src}"' in page.text  # relative: the page works under a proxy's path prefix
+        assert httpx.get(f"{server.url}/{src}").status_code == 200
     assert "http://" not in page.text.replace(server.url, "") and "https://" not in page.text
 
 
@@ -281,6 +297,23 @@ def test_oversized_bodies_are_413_and_long_texts_400(tiny_marian_dir, cache_dir)
         assert post_json(live.url + "/translate", {"q": "Hei på deg.", "source": "nb", "target": "en"}).status_code == 200
 
 
+def test_a_client_that_stalls_mid_body_is_cut_off_with_408(tiny_marian_dir, cache_dir):
+    import socket
+
+    with running_server(tiny_marian_dir, cache_dir, body_timeout_s=1.0) as live:
+        host, port = live.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 100\r\n\r\nq=Hei"
+            )
+            started = time.monotonic()
+            answer = sock.recv(4096).decode()
+        assert answer.startswith("HTTP/1.1 408") and "did not arrive" in answer
+        assert time.monotonic() - started < 8
+        assert post_json(live.url + "/translate", {"q": "Hei på deg.", "source": "nb", "target": "en"}).status_code == 200
+
+
 def test_a_full_queue_is_429_and_the_server_recovers(tiny_marian_dir, cache_dir):
     with running_server(tiny_marian_dir, cache_dir, no_cache=True, max_queue=3, max_wait_ms=50) as live:
         too_many = " ".join(f"Setning nummer {i} er her." for i in range(5))
@@ -347,6 +380,10 @@ def test_32_parallel_clients_each_get_their_own_single_request_answer(uncached_s
     inner = service.batcher.translate_misses
 
     def recording(batch):
+        if not calls:  # hold the first batch until every request is queued: all 32 are "at once"
+            deadline = time.monotonic() + 60
+            while service.batcher.depth + len(batch) < len(texts) and time.monotonic() < deadline:
+                time.sleep(0.01)
         calls.append(list(batch))
         return inner(batch)
 

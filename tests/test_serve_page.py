@@ -11,7 +11,6 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-
 from serve_harness import running_server
 
 CHROMIUM = os.environ.get("NB2EN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -334,6 +334,9 @@ def serve(
         Optional[str],
         typer.Option("--forwarded-allow-ips", help="Proxies whose X-Forwarded-* headers are trusted (comma-separated; default 127.0.0.1)."),
     ] = None,
+    root_path: Annotated[
+        str, typer.Option("--root-path", help="Path prefix the server is mounted under behind a proxy (e.g. /nb2en).")
+    ] = "",
     model: ModelOpt = None,
     backend: BackendOpt = "auto",
     device: DeviceOpt = "auto",
@@ -369,6 +372,7 @@ def serve(
             host=host,
             port=port,
             forwarded_allow_ips=forwarded_allow_ips,
+            root_path=root_path,
             log_level="debug" if debug else "info",
         )
         return EXIT_OK

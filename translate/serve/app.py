@@ -17,8 +17,9 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +33,12 @@ from starlette.staticfiles import StaticFiles
 from translate.errors import Nb2enError, UsageError
 from translate.serve.batcher import BatcherClosed, QueueFull
 from translate.serve.limits import BodyLimit, BodyTimeout, BodyTooLarge
-from translate.serve.service import LANGUAGES, UPLOAD_FORMATS, Service, check_language_pair
+from translate.serve.service import (
+    LANGUAGES,
+    UPLOAD_FORMATS,
+    Service,
+    check_language_pair,
+)
 
 log = logging.getLogger("nb2en.serve")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -49,7 +55,8 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def create_app(service: Service, on_load_failed: Callable[[BaseException], None] | None = None) -> Any:
@@ -99,9 +106,9 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 except UsageError as error:
                     response = error_response(400, str(error))
                 except Nb2enError as error:
-                    log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=True)
+                    log.exception("%s %s failed", request.method, request.url.path)
                     response = error_response(500, str(error))
-                except Exception:  # noqa: BLE001 - a 500, logged with its traceback; the server goes on
+                except Exception:
                     log.exception("%s %s failed with an unexpected error", request.method, request.url.path)
                     response = error_response(500, "Internal server error. The server log has the details.")
                 metrics.requests.labels(name, str(response.status_code)).inc()
@@ -135,7 +142,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 raise
             except Exception as error:  # noqa: BLE001 - a malformed form is the client's error
                 raise ApiError(400, f"Invalid request: cannot parse the form ({error}).") from None
-            for key in form.keys():
+            for key in form:
                 values = form.getlist(key)
                 uploads = [value for value in values if isinstance(value, UploadFile)]
                 if uploads:
@@ -229,7 +236,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 "keyRequired": bool(options.api_keys),
                 "suggestions": False,
                 "filesTranslation": True,
-                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_FORMATS if ext != "text"],
+                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_FORMATS],
                 "language": {
                     "source": {"code": "nb", "name": "Norwegian Bokmål"},
                     "target": {"code": "en", "name": "English"},
@@ -253,7 +260,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             raise ApiError(
                 400,
                 f"Invalid request: file format .{extension} is not supported "
-                f"(supported: {', '.join('.' + ext for ext in UPLOAD_FORMATS if ext != 'text')})",
+                f"(supported: {', '.join('.' + ext for ext in UPLOAD_FORMATS)})",
             )
         return await upload.read(), filename
 

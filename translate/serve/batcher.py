@@ -27,8 +27,9 @@ import collections
 import concurrent.futures
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 log = logging.getLogger("nb2en.serve")
 
@@ -138,7 +139,7 @@ class Batcher:
         # shield: one request giving up must not cancel a future another request shares.
         return list(await asyncio.gather(*(asyncio.shield(future) for future in futures)))
 
-    def blocking_misses(self) -> "BlockingMisses":
+    def blocking_misses(self) -> BlockingMisses:
         """A synchronous miss translator for the pipeline, to be called off the event loop."""
         return BlockingMisses(self)
 

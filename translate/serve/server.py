@@ -38,6 +38,7 @@ def build_server(
     log_level: str = "info",
     access_log: bool = True,
     max_connections: int = 512,
+    root_path: str = "",
 ):
     """A ``uvicorn.Server`` for the service, plus the list its load failure (if any) lands in."""
     import uvicorn
@@ -62,6 +63,7 @@ def build_server(
         log_level=log_level,
         access_log=access_log,
         lifespan="on",
+        root_path=root_path,
     )
     server = uvicorn.Server(config)
     holder["server"] = server

@@ -14,20 +14,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import hashlib
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from translate.errors import InputError, UsageError
 from translate.serve.batcher import Batcher, BatchStats
 
 log = logging.getLogger("nb2en.serve")
 
-# What the page's flag badges say; the JSON keeps the raw flags.
 LANGUAGES = [
     {"code": "nb", "name": "Norwegian Bokmål", "targets": ["en"]},
     {"code": "no", "name": "Norwegian", "targets": ["en"]},
@@ -36,7 +35,7 @@ LANGUAGES = [
 SOURCE_CODES = ("nb", "no", "auto")
 TARGET_CODES = ("en",)
 # Formats a file upload may have (before the formats package: plain text only).
-UPLOAD_FORMATS = {"txt": "text/plain; charset=utf-8", "text": "text/plain; charset=utf-8"}
+UPLOAD_FORMATS = {"txt": "text/plain; charset=utf-8"}
 
 
 @dataclass
@@ -134,7 +133,7 @@ class Metrics:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, queue_depth: Callable[[], int]) -> "Metrics":
+    def create(cls, queue_depth: Callable[[], int]) -> Metrics:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         registry = CollectorRegistry()
@@ -208,7 +207,7 @@ class Service:
         self.batcher.start()
         try:
             await self.batcher.run_in_model_thread(self.translator.backend.ensure_loaded)
-        except Exception as error:  # noqa: BLE001 - reported by /health and by the CLI
+        except Exception as error:
             self.load_error = error
             raise
         self.ready.set()
@@ -338,10 +337,6 @@ def _without_summary(result) -> str:
         return render_text(result)
     finally:
         result.summary = summary
-
-
-def text_digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_language_pair(source: str, target: str) -> None:

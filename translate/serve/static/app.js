@@ -166,7 +166,7 @@ async function translate() {
   setStatus("Translating…");
   const started = performance.now();
   try {
-    const response = await fetch("/v1/articles", {
+    const response = await fetch("v1/articles", {
       method: "POST",
       body: request.body,
       headers: request.json ? { "Content-Type": "application/json" } : {},
@@ -219,7 +219,7 @@ $("want-summary").addEventListener("change", () => {
   if (lastPayload && $("want-summary").checked) translate();
 });
 
-fetch("/frontend/settings")
+fetch("frontend/settings")
   .then((response) => response.json())
   .then((settings) => {
     $("key-row").hidden = !settings.keyRequired;
