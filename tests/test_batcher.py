@@ -151,3 +151,13 @@ def test_blocking_misses_bridges_a_worker_thread_to_the_queue():
         return answers
 
     assert run(main()) == [[f"T{i}", "SHARED"] for i in range(5)]
+
+
+def test_the_download_store_is_bounded_in_count_and_bytes():
+    from translate.serve.service import FileStore, StoredFile
+
+    store = FileStore(max_files=3, max_bytes=10)
+    ids = [store.put(StoredFile(f"{i}.txt", "text/plain", b"x" * 4)) for i in range(4)]
+    assert [store.get(i) is not None for i in ids] == [False, False, True, True]  # 8 bytes kept, not 12
+    big = store.put(StoredFile("big.txt", "text/plain", b"x" * 50))
+    assert store.get(big) is not None and store.get(ids[3]) is None  # the newest always stays

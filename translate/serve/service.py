@@ -99,19 +99,24 @@ class StoredFile:
 
 
 class FileStore:
-    """Translated files waiting for ``/download_file``: bounded in count, oldest dropped first."""
+    """Translated files waiting for ``/download_file``, in memory: bounded in count and bytes,
+    oldest dropped first (the newest is always kept)."""
 
-    def __init__(self, max_files: int):
+    def __init__(self, max_files: int, max_bytes: int = 256 * 1024 * 1024):
         self.max_files = max(1, max_files)
+        self.max_bytes = max_bytes
         self._files: collections.OrderedDict[str, StoredFile] = collections.OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def put(self, stored: StoredFile) -> str:
         file_id = uuid.uuid4().hex
         with self._lock:
             self._files[file_id] = stored
-            while len(self._files) > self.max_files:
-                self._files.popitem(last=False)
+            self._bytes += len(stored.content)
+            while len(self._files) > 1 and (len(self._files) > self.max_files or self._bytes > self.max_bytes):
+                _, dropped = self._files.popitem(last=False)
+                self._bytes -= len(dropped.content)
         return file_id
 
     def get(self, file_id: str) -> StoredFile | None:
