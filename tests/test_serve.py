@@ -94,6 +94,9 @@ def test_translate_keeps_blank_line_blocks(server):
     text = "Første avsnitt er her.\n\nAndre avsnitt er der."
     answer = post_json(server.url + "/translate", {"q": text, "source": "nb", "target": "en"}).json()
     assert answer["translatedText"].count("\n\n") == 1
+    padded = post_json(server.url + "/translate", {"q": "  Dato for møtet er satt.\n", "source": "nb", "target": "en"})
+    english = padded.json()["translatedText"]
+    assert english.startswith("  ") and english.endswith("\n") and "Dato" not in english  # not a metadata line
 
 
 def test_translate_with_source_auto_reports_the_detected_language(server):

@@ -229,16 +229,25 @@ class Service:
 
     # ------------------------------------------------------------------ operations
 
-    def translate_texts(self, texts: list[str], label: str = "request") -> list[str]:
-        """Plain-text translation of each text (blank-line blocks kept), in one shared run."""
-        from translate.io import decode_source
-        from translate.pipeline import translate_articles
+    def translate_texts(self, texts: list[str]) -> list[str]:
+        """Plain-text translation of each text (blank-line blocks and outer whitespace kept), in one shared run.
 
-        sources = [decode_source(text.encode("utf-8"), label) for text in texts]
-        results = translate_articles(sources, self.translator)
-        for result in results:
-            self.metrics.count_article(result.cache.hits, result.cache.misses)
-        return ["\n\n".join(block.target or "" for block in result.article.blocks) for result in results]
+        A LibreTranslate text is not an NTB file: its first line is never taken for the
+        metadata line (``Dato for møtet ...`` is translated like any sentence).
+        """
+        articles = [plain_text_article(text) for text in texts]
+        counts = self.translator.translate_sentences([s for article in articles for s in article.sentences()])
+        self.metrics.count_article(counts.hits, counts.misses)
+        self.warnings_to_log()
+        out = []
+        for text, article in zip(texts, articles):
+            core = "\n\n".join(block.target or "" for block in article.blocks)
+            out.append(text[: len(text) - len(text.lstrip())] + core + text[len(text.rstrip()) :] if core else text)
+        return out
+
+    def warnings_to_log(self) -> None:
+        for message in self.translator.take_warnings():
+            log.warning("%s", message)
 
     def translate_html(self, fragments: list[str]) -> list[str]:
         """Translate the text nodes of HTML fragments; elements and attributes are kept as they are.
@@ -276,6 +285,7 @@ class Service:
         all_sentences = [s for slot in slots for s in slot[3]]
         counts = self.translator.translate_sentences(all_sentences)
         self.metrics.count_article(counts.hits, counts.misses)
+        self.warnings_to_log()
         for element, attribute, leading, sentences, trailing in slots:
             setattr(element, attribute, leading + " ".join(s.target or "" for s in sentences) + trailing)
         out = []
@@ -332,6 +342,21 @@ class Service:
         name = f"{base}.en.{suffix}" if dot and base else f"{stem}.en.txt"
         content = render_text(result) if not result.summary else _without_summary(result)
         return StoredFile(name, UPLOAD_FORMATS["txt"], content.encode("utf-8"))
+
+
+def plain_text_article(text: str):
+    """The article model of a plain text: blank-line blocks, no metadata line."""
+    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
+    from translate.language import should_translate
+    from translate.segment import split_sentences
+
+    article = parse_article(text.strip())
+    if article.blocks and article.blocks[0].kind == META:
+        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
+        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(flat)]
+        article.blocks[0] = Block(PARAGRAPH, flat, sentences=sentences)
+        article.metadata = {}
+    return article
 
 
 def _without_summary(result) -> str:
