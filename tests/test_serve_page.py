@@ -89,3 +89,27 @@ def test_paste_translate_and_read_side_by_side(browser, page_server, tmp_path, v
     context.close()
     assert errors == []
     assert foreign == []
+
+
+def test_upload_a_file_and_download_the_english(browser, page_server, tmp_path):
+    article = tmp_path / "uvaer.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_server.url + "/")
+    page.get_by_label("or upload a file").set_input_files(str(article))
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Translate").press("Enter")  # keyboard only
+    page.wait_for_selector("#result:not([hidden]) .block", timeout=60_000)
+    assert page.locator("#blocks .block").count() == 4
+    link = page.locator("#download-link")
+    assert link.inner_text() == "Download the English (uvaer.en.txt)"
+    with page.expect_download() as info:
+        link.click()
+    saved = tmp_path / "downloaded.txt"
+    info.value.save_as(saved)
+    english = saved.read_text(encoding="utf-8")
+    assert len(english.strip().split("\n\n")) == 4 and english.strip().endswith("(©NTB)")
+    page.close()
+    assert errors == []
