@@ -108,17 +108,22 @@ def test_translate_with_source_auto_reports_the_detected_language(server):
 
 
 def test_translate_html_keeps_elements_and_attributes(server):
-    source = '<p class="lead">Regjeringen vil bruke <b>12 milliarder</b> kroner.</p><p><a href="https://nrk.no/x">Les mer her</a></p>'
+    source = (
+        '<p class="lead">Regjeringen vil bruke <b>12 milliarder</b> kroner.</p><!-- kilde: NTB -->Etter kommentaren.'
+        '<p><a href="https://nrk.no/x">Les mer her</a><script>var x = "ikke oversett";</script> Og mer tekst.</p>'
+    )
     answer = post_json(
         server.url + "/translate", {"q": source, "source": "nb", "target": "en", "format": "html"}
     ).json()["translatedText"]
 
     def shape(fragment):
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-        return [(element.tag, dict(element.attrib)) for element in root.iter()]
+        return [(str(element.tag), dict(element.attrib)) for element in root.iter()]
 
     assert shape(answer) == shape(source)
-    assert "Regjeringen" not in answer
+    assert "<!-- kilde: NTB -->" in answer and 'var x = "ikke oversett";' in answer
+    for norwegian in ("Regjeringen", "Etter kommentaren", "Og mer tekst"):
+        assert norwegian not in answer
 
 
 def test_detect(server):

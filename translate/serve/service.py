@@ -269,10 +269,9 @@ class Service:
                 raise InputError(f"Cannot parse the HTML: {error}.") from None
             trees.append(root)
             for element in root.iter():
-                if element.tag in ("script", "style") or not isinstance(element.tag, str):
-                    continue
+                opaque = element.tag in ("script", "style") or not isinstance(element.tag, str)  # comments too
                 for attribute in ("text", "tail"):
-                    if element is root and attribute == "tail":
+                    if (element is root and attribute == "tail") or (opaque and attribute == "text"):
                         continue
                     value = getattr(element, attribute)
                     if not value or not value.strip():
