@@ -188,7 +188,11 @@ class Service:
 
         self.options = options
         self.cache = ThreadBoundCache(lambda: open_cache(options.settings))
-        self.translator = Translator(options.settings, cache=self.cache)
+        try:
+            self.translator = Translator(options.settings, cache=self.cache)
+        except BaseException:
+            self.cache.close()  # a model that cannot be found: no cache thread left behind
+            raise
         self.batcher = Batcher(
             self.translator.translate_misses,
             max_queue=options.max_queue,
