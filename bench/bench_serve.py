@@ -47,15 +47,15 @@ SEED_ARTICLE = REPO_ROOT / "seeds" / "ntb-2017-11-albu-kamal.txt"
 
 def serve_worker(model_dir: str, cache_dir: str, port: int, wait_ms: float) -> None:
     """The server process: the real app on uvicorn, greedy, no cache, no repair."""
-    from translate.pipeline import TranslationSettings
     from translate.serve.server import serve
     from translate.serve.service import ServeOptions, Service
+    from translate.settings import Settings
 
-    settings = TranslationSettings(
+    settings = Settings(
         model=model_dir, backend="ctranslate2", device="cpu", beam_size=1, cache_dir=Path(cache_dir), use_cache=False,
-        repair=False,
+        repair=False, summarizer="extractive",
     )
-    options = ServeOptions(settings=settings, summarizer="extractive", max_wait_ms=wait_ms, max_queue=4096)
+    options = ServeOptions(settings=settings, max_wait_ms=wait_ms, max_queue=4096)
     serve(Service(options), host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 

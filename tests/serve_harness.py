@@ -52,11 +52,12 @@ def wait_healthy(url: str, timeout: float = 120.0, process: subprocess.Popen | N
 
 
 def serve_options(model_dir: Path, cache_dir: Path, *, no_cache: bool = False, **overrides):
-    from translate.cli import build_settings
     from translate.serve.service import ServeOptions
+    from translate.settings import Settings
 
-    settings = build_settings(str(model_dir), "auto", "cpu", 4, cache_dir, no_cache)
-    overrides.setdefault("summarizer", "extractive")
+    settings = Settings(
+        model=str(model_dir), device="cpu", cache_dir=cache_dir, use_cache=not no_cache, summarizer="extractive"
+    )
     return ServeOptions(settings=settings, **overrides)
 
 

@@ -39,10 +39,11 @@ from translate.serve.service import (
     Service,
     check_language_pair,
 )
+from translate.settings import SummaryStyle
 
 log = logging.getLogger("nb2en.serve")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-SUMMARY_STYLES = ("short", "headline", "bullets")
+SUMMARY_STYLES = tuple(style.value for style in SummaryStyle)
 
 
 class ApiError(Exception):
@@ -242,9 +243,9 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                     "target": {"code": "en", "name": "English"},
                 },
                 "summary": {
-                    "summarizer": options.summarizer,
+                    "summarizer": options.settings.summarizer.value,
                     "styles": list(SUMMARY_STYLES),
-                    "default": options.summary_style,
+                    "default": options.settings.summary_style.value,
                 },
                 "maxBodyBytes": options.max_body_bytes,
             }
@@ -304,7 +305,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             data, filename = text.encode("utf-8"), str(params.get("filename") or "article.txt")
         check_chars(file_chars(data))
         summary = _truthy(params.get("summary"))
-        style = str(params.get("style") or options.summary_style)
+        style = str(params.get("style") or options.settings.summary_style.value)
         if style not in SUMMARY_STYLES:
             raise ApiError(400, f"Invalid request: style must be one of {', '.join(SUMMARY_STYLES)}")
         result = await run_in_threadpool(service.translate_document, data, filename, summary=summary, style=style)

@@ -42,10 +42,7 @@ UPLOAD_FORMATS = {"txt": "text/plain; charset=utf-8"}
 class ServeOptions:
     """Everything ``nb2en serve`` was started with, built once by the CLI (or a test)."""
 
-    settings: Any  # the pipeline's settings object (model, backend, device, beam size, cache)
-    summary_style: str = "short"
-    summarizer: str = "abstractive"
-    summary_model: str | None = None
+    settings: Any  # translate.settings.Settings: model, decoding, cache, summary options (style = the default)
     api_keys: frozenset[str] = frozenset()
     char_limit: int | None = None  # characters per request; None = no limit
     max_body_bytes: int = 10 * 1024 * 1024
@@ -312,28 +309,23 @@ class Service:
         from translate.io import decode_source
         from translate.pipeline import summarize_article, translate_article
 
-        source = decode_source(data, label)
+        source = decode_source(data, label, self.options.settings.encoding)
         result = translate_article(source, self.translator)
         self.metrics.count_article(result.cache.hits, result.cache.misses)
         if summary:
-            summarizer = self.summarizer(style or self.options.summary_style)
+            summarizer = self.summarizer(style or self.options.settings.summary_style.value)
             with self._summary_lock:  # one summary model, one summary at a time
                 summarize_article(result, summarizer, self.cache)
         return result
 
     def summarizer(self, style: str):
-        """The summarizer for a style (built on first use; bad names are a usage error)."""
-        from translate.summarizers import SummarySettings, create_summarizer
+        """The summarizer for a style (built on first use; a bad name is a usage error)."""
+        from translate.summarizers import create_summarizer
 
         with self._summary_lock:
             if style not in self._summarizers:
-                settings = SummarySettings(
-                    style=style,
-                    summarizer=self.options.summarizer,
-                    device=getattr(self.options.settings, "device", "auto"),
-                    **({"model": self.options.summary_model} if self.options.summary_model else {}),
-                )
-                self._summarizers[style] = create_summarizer(settings)
+                settings = self.options.settings.replace(summary_style=style)
+                self._summarizers[style] = create_summarizer(settings.summary_settings())
             return self._summarizers[style]
 
     def render_download(self, result, filename: str) -> StoredFile:
