@@ -93,3 +93,11 @@ def looks_norwegian(text: str) -> bool:
     if english > norwegian and english >= _MIN_ENGLISH_SHARE * len(words):
         return False
     return norwegian >= _MIN_NORWEGIAN_SHARE * len(words) or bool(_NORWEGIAN_LETTERS.search(text))
+
+
+def language_confidences(text: str) -> list[tuple[str, float]]:
+    """ISO 639-1 codes (nb, nn, en) with confidences 0..1, most likely first (for ``/detect``)."""
+    if not text.strip():
+        return []
+    values = _detector().compute_language_confidence_values(text)
+    return [(value.language.iso_code_639_1.name.lower(), value.value) for value in values]
