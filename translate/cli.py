@@ -445,6 +445,156 @@ def models_convert(
     run_guarded(debug, work)
 
 
+# ---------------------------------------------------------------------------- eval
+
+# The options `--compare` may change: those that change what the model outputs.
+COMPARE_OPTIONS = {"model": "--model", "backend": "--backend", "device": "--device", "beam_size": "--beam-size"}
+
+
+def parse_compare(ctx: typer.Context, text: str) -> dict:
+    """The translation options in ``--compare '...'``, parsed by this very command's option definitions."""
+    import shlex
+
+    try:  # typer >= 0.2x vendors click; older typer uses click itself
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click.exceptions import ClickException
+
+    from translate.errors import UsageError
+
+    example = "e.g. --compare '--beam-size 1' or --compare '--backend transformers'"
+    try:
+        tokens = shlex.split(text)
+    except ValueError as error:
+        raise UsageError(f"--compare '{text}' cannot be parsed ({error}). Quote it as one string, {example}.") from None
+    if not tokens:
+        raise UsageError(f"--compare needs the translation options of the second configuration, {example}.")
+    try:
+        parsed = ctx.command.make_context("nb2en eval --compare", ["SRC", "REF", *tokens], parent=ctx.parent)
+    except ClickException as error:
+        raise UsageError(f"--compare '{text}': {error.format_message()} ({example}).") from None
+    given = {
+        name: value
+        for name, value in parsed.params.items()
+        if getattr(parsed.get_parameter_source(name), "name", None) == "COMMANDLINE"
+    }
+    others = sorted(set(given) - set(COMPARE_OPTIONS) - {"src", "ref"})
+    given = {name: value for name, value in given.items() if name in COMPARE_OPTIONS}
+    if others:
+        raise UsageError(
+            f"--compare takes translation options only ({', '.join(COMPARE_OPTIONS.values())}), not "
+            f"{', '.join('--' + name.replace('_', '-') for name in others)}."
+        )
+    return given
+
+
+@app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    src: Annotated[str, typer.Argument(metavar="SRC", help="Norwegian source: one segment a line, UTF-8 (e.g. FLORES-200 nob_Latn.devtest).", show_default=False)],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="English reference, line-aligned with SRC (e.g. eng_Latn.devtest).", show_default=False)],
+    hyp: Annotated[Optional[Path], typer.Option("--hyp", help="Score this English (line-aligned) instead of translating SRC; loads no model.")] = None,
+    hyp_out: Annotated[Optional[Path], typer.Option("--hyp-out", help="Keep the English translated from SRC here, one line per SRC line.")] = None,
+    compare: Annotated[
+        Optional[str],
+        typer.Option(
+            "--compare",
+            metavar="OPTIONS",
+            help="A second configuration B: the translation options that differ from the main ones (A), as one quoted "
+            "string, e.g. --compare '--beam-size 1'. Prints both scores and sacrebleu's paired bootstrap p-values.",
+        ),
+    ] = None,
+    compare_hyp: Annotated[Optional[Path], typer.Option("--compare-hyp", help="English of configuration B, given instead of translated.")] = None,
+    compare_hyp_out: Annotated[Optional[Path], typer.Option("--compare-hyp-out", help="Keep configuration B's English here.")] = None,
+    bootstrap_samples: Annotated[int, typer.Option("--bootstrap-samples", min=10, help="Resamples for the paired bootstrap test.")] = 1000,
+    details: Annotated[Optional[Path], typer.Option("--details", help="Write one JSON line per segment (chrF, flags), worst first.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of stdout.")] = None,
+    comet_model: Annotated[
+        Optional[str], typer.Option("--comet-model", help="COMET model: hub id in the local cache or a local folder/.ckpt (default: Unbabel/wmt22-comet-da). Never downloaded.")
+    ] = None,
+    no_comet: Annotated[bool, typer.Option("--no-comet", help="Skip COMET even where it is available.")] = False,
+    model: ModelOpt = None,
+    backend: BackendOpt = "auto",
+    device: DeviceOpt = "auto",
+    beam_size: BeamOpt = 4,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    encoding: EncodingOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Score translations of line-aligned parallel text: BLEU, chrF, chrF++, TER (sacrebleu), COMET if local."""
+
+    def work() -> int:
+        from translate import evaluate
+        from translate.errors import UsageError
+
+        if fmt not in ("text", "json"):
+            raise UsageError(f"Unknown format '{fmt}'. Choose one of: text, json.")
+        if hyp is not None and hyp_out is not None:
+            raise UsageError("--hyp-out keeps translated English, but with --hyp nothing is translated. Drop one of them.")
+        if compare is not None and compare_hyp is not None:
+            raise UsageError("Give configuration B either as --compare OPTIONS or as --compare-hyp FILE, not both.")
+        if compare_hyp_out is not None and compare is None:
+            raise UsageError("--compare-hyp-out needs --compare OPTIONS (the configuration whose English it keeps).")
+        # Every input is read and checked before any model is touched.
+        sources = evaluate.read_lines(src, encoding, "SRC")
+        references = evaluate.read_lines(ref, encoding, "REF")
+        counts = {"SRC": len(sources), "REF": len(references)}
+        given = evaluate.read_lines(hyp, encoding, "--hyp") if hyp is not None else None
+        compare_given = evaluate.read_lines(compare_hyp, encoding, "--compare-hyp") if compare_hyp is not None else None
+        counts |= {"--hyp": len(given)} if given is not None else {}
+        counts |= {"--compare-hyp": len(compare_given)} if compare_given is not None else {}
+        evaluate.check_aligned(counts)
+        main_options = dict(model=model, backend=backend, device=device, beam_size=beam_size)
+        compare_options = {**main_options, **parse_compare(ctx, compare)} if compare is not None else None
+
+        translator = None
+        if given is not None:
+            system = evaluate.given_system("A", sources, given, options=f"--hyp {hyp}")
+        else:
+            translator = eval_translator(main_options, cache_dir, no_cache)
+            system = evaluate.translate_lines("A", sources, translator)
+        other = None
+        if compare_given is not None:
+            other = evaluate.given_system("B", sources, compare_given, options=f"--compare-hyp {compare_hyp}")
+        elif compare_options is not None:
+            shared_cache = translator.cache if translator is not None else None
+            other = evaluate.translate_lines(
+                "B", sources, eval_translator(compare_options, cache_dir, no_cache, shared_cache), options=f"--compare '{compare}'"
+            )
+        report = evaluate.evaluate(
+            sources,
+            references,
+            system,
+            other,
+            bootstrap_samples=bootstrap_samples,
+            comet=not no_comet,
+            comet_model=comet_model,
+            comet_device=device,
+        )
+        for message in report.warnings:
+            warn(message)
+        if hyp_out is not None:
+            evaluate.write_lines(hyp_out, system.hypotheses)
+        if compare_hyp_out is not None and other is not None:
+            evaluate.write_lines(compare_hyp_out, other.hypotheses)
+        if details is not None:
+            evaluate.write_details(details, report)
+        emit(report.render_json() if fmt == "json" else report.render_text(), output)
+        return EXIT_OK
+
+    run_guarded(debug, work)
+
+
+def eval_translator(options: dict, cache_dir, no_cache: bool, cache=None):
+    """A translator for one eval configuration (model, backend, device, beam size)."""
+    from translate.pipeline import Translator
+
+    settings = build_settings(options["model"], options["backend"], options["device"], options["beam_size"], cache_dir, no_cache)
+    return Translator(settings, cache=cache)
+
+
 def main() -> None:
     app()
 
