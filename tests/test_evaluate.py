@@ -161,6 +161,24 @@ def test_translates_each_line_as_one_unit_with_the_tiny_model(parallel, tiny_mar
     assert again["bleu"] == data["bleu"]
 
 
+def test_translate_lines_in_windows_through_the_cache(tiny_marian_dir, tmp_path):
+    from translate.cli import build_settings
+    from translate.pipeline import Translator
+
+    # Random weights make outputs depend on batch composition, so compare through the cache.
+    settings = build_settings(str(tiny_marian_dir), "ctranslate2", "cpu", 1, tmp_path / "cache", False)
+    seen = []
+    windowed = evaluate.translate_lines(
+        "A", SOURCES, Translator(settings), progress=lambda done, total: seen.append((done, total)), window_lines=3
+    )
+    assert seen == [(3, 8), (6, 8), (8, 8)]
+    assert len(windowed.hypotheses) == len(SOURCES) and all("\n" not in line for line in windowed.hypotheses)
+    assert windowed.cache["hits"] == 0 and windowed.cache["misses"] >= len(SOURCES)
+    whole = evaluate.translate_lines("A", SOURCES, Translator(settings))
+    assert whole.hypotheses == windowed.hypotheses and whole.flags == windowed.flags
+    assert whole.cache == {"hits": windowed.cache["misses"], "misses": 0}
+
+
 def test_compare_two_configurations_prints_both_and_a_p_value(parallel, tiny_marian_dir, tmp_path):
     src, ref, _ = parallel
     other_out = tmp_path / "b.en"
@@ -243,6 +261,7 @@ def test_bad_input_exits_2_before_any_model_load(parallel, tmp_path, case, messa
         (["--compare", "--beam-size 1", "--compare-hyp", "REF"], "not both"),
         (["--hyp", "REF", "--hyp-out", "x.en"], "nothing is translated"),
         (["--format", "markdown"], "Unknown format"),
+        (["--beam-size", "2", "--compare", "--beam-size 2"], "same configuration"),
     ],
 )
 def test_bad_usage_exits_2(parallel, args, message):

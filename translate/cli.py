@@ -548,21 +548,28 @@ def eval_(
         evaluate.check_aligned(counts)
         main_options = dict(model=model, backend=backend, device=device, beam_size=beam_size)
         compare_options = {**main_options, **parse_compare(ctx, compare)} if compare is not None else None
+        if compare_options == main_options:
+            raise UsageError(f"--compare '{compare}' is the same configuration as the main options. Change at least one.")
 
         translator = None
         if given is not None:
             system = evaluate.given_system("A", sources, given, options=f"--hyp {hyp}")
         else:
             translator = eval_translator(main_options, cache_dir, no_cache)
-            system = evaluate.translate_lines("A", sources, translator)
+            system = evaluate.translate_lines("A", sources, translator, progress=eval_progress("A"))
+            if hyp_out is not None:
+                evaluate.write_lines(hyp_out, system.hypotheses)
         other = None
         if compare_given is not None:
             other = evaluate.given_system("B", sources, compare_given, options=f"--compare-hyp {compare_hyp}")
         elif compare_options is not None:
             shared_cache = translator.cache if translator is not None else None
+            compare_translator = eval_translator(compare_options, cache_dir, no_cache, shared_cache)
             other = evaluate.translate_lines(
-                "B", sources, eval_translator(compare_options, cache_dir, no_cache, shared_cache), options=f"--compare '{compare}'"
+                "B", sources, compare_translator, options=f"--compare '{compare}'", progress=eval_progress("B")
             )
+            if compare_hyp_out is not None:
+                evaluate.write_lines(compare_hyp_out, other.hypotheses)
         report = evaluate.evaluate(
             sources,
             references,
@@ -575,16 +582,19 @@ def eval_(
         )
         for message in report.warnings:
             warn(message)
-        if hyp_out is not None:
-            evaluate.write_lines(hyp_out, system.hypotheses)
-        if compare_hyp_out is not None and other is not None:
-            evaluate.write_lines(compare_hyp_out, other.hypotheses)
         if details is not None:
             evaluate.write_details(details, report)
         emit(report.render_json() if fmt == "json" else report.render_text(), output)
         return EXIT_OK
 
     run_guarded(debug, work)
+
+
+def eval_progress(label: str):
+    """A line on stderr per window of translated lines, on a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda done, total: typer.echo(f"nb2en: {label}: translated {done}/{total} lines", err=True)
 
 
 def eval_translator(options: dict, cache_dir, no_cache: bool, cache=None):

@@ -20,11 +20,14 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from translate.errors import InputError
 
 DEFAULT_COMET_MODEL = "Unbabel/wmt22-comet-da"
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
+# Source lines handed to the translator at once (their sentences share model batches).
+LINES_PER_WINDOW = 256
 # Our metric names (the JSON keys) in report order, with sacrebleu's display names.
 METRICS = ("bleu", "chrf", "chrf++", "ter")
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
@@ -105,13 +108,31 @@ def line_block(line: str):
     return Block(PARAGRAPH, text, sentences=[Sentence(piece, translate=should_translate(piece)) for piece in pieces])
 
 
-def translate_lines(label: str, sources: list[str], translator, options: str = "") -> System:
-    """Translate every line as one unit through ``translator`` (cache first, shared batches)."""
+def translate_lines(
+    label: str,
+    sources: list[str],
+    translator,
+    options: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    window_lines: int = LINES_PER_WINDOW,
+) -> System:
+    """Translate every line as one unit through ``translator`` (cache first, shared batches).
+
+    Lines go to the translator in windows of ``window_lines`` (their sentences batched
+    together, results cached as each window finishes); ``progress(done, total)`` after each.
+    """
     import time
+
+    from translate.pipeline import CacheCounts
 
     started = time.perf_counter()
     blocks = [line_block(line) for line in sources]
-    counts = translator.translate_sentences([s for block in blocks for s in block.sentences])
+    counts = CacheCounts()
+    for start in range(0, len(blocks), window_lines):
+        window = blocks[start : start + window_lines]
+        counts.add(translator.translate_sentences([s for block in window for s in block.sentences]))
+        if progress is not None:
+            progress(start + len(window), len(blocks))
     hypotheses, flags = [], []
     for block in blocks:
         english = block.target if block.sentences else ""
