@@ -109,6 +109,8 @@ def test_given_hypotheses_text_report(parallel):
     assert "BLEU" in result.stdout and "chrF++" in result.stdout and "TER" in result.stdout
     assert "COMET: not available (skipped (--no-comet))" in result.stdout
     assert "nrefs:1|case:mixed|eff:no|tok:13a" in result.stdout
+    ignored = run_cli(src, ref, "--hyp", hyp, "--no-comet", "--beam-size", "2")
+    assert ignored.exit_code == 0 and "--beam-size has no effect with --hyp" in ignored.stderr
 
 
 def test_given_hypotheses_import_no_model_library(parallel):

@@ -551,6 +551,14 @@ def eval_(
         if compare_options == main_options:
             raise UsageError(f"--compare '{compare}' is the same configuration as the main options. Change at least one.")
 
+        if given is not None and compare_options is None:
+            unused = [
+                "--" + name.replace("_", "-")
+                for name in (*COMPARE_OPTIONS, "cache_dir", "no_cache")
+                if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+            ]
+            if unused:
+                warn(f"{', '.join(unused)} {'has' if len(unused) == 1 else 'have'} no effect with --hyp: nothing is translated.")
         translator = None
         if given is not None:
             system = evaluate.given_system("A", sources, given, options=f"--hyp {hyp}")
