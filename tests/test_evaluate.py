@@ -136,7 +136,7 @@ def test_details_worst_first_with_number_flags(parallel, tmp_path):
         expected = CHRF().sentence_score(HYPOTHESES[row["index"]], [REFERENCES[row["index"]]]).score
         assert row["chrf"] == pytest.approx(expected, abs=1e-4)
     flagged = {row["index"]: row["flags"] for row in rows}
-    assert flagged[4] == ["number-missing"]  # 09.30 became "half past nine"
+    assert flagged[4] == ["number-missing:09.30"]  # it became "half past nine"
     assert flagged[0] == [] and flagged[2] == []
 
 

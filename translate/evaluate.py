@@ -81,10 +81,14 @@ class System:
 
 
 def given_system(label: str, sources: list[str], hypotheses: list[str], options: str = "") -> System:
-    """English supplied by the user; flagged for source numbers missing from it (no model)."""
+    """English supplied by the user, flagged like the pipeline flags its own: ``number-missing:N``
+    for each source number missing from it (no model)."""
     from translate.faithful import FLAG_NUMBER_MISSING, missing_numbers
 
-    flags = [[FLAG_NUMBER_MISSING] if missing_numbers(src, hyp) else [] for src, hyp in zip(sources, hypotheses)]
+    flags = [
+        [f"{FLAG_NUMBER_MISSING}:{number}" for number in missing_numbers(src, hyp)]
+        for src, hyp in zip(sources, hypotheses)
+    ]
     return System(label, list(hypotheses), flags, options=options)
 
 
