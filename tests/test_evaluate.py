@@ -297,3 +297,55 @@ def test_line_block_keeps_one_line_as_one_unit():
     assert all(s.translate for s in block.sentences)
     quote = evaluate.line_block("– Vi er fornøyd, sa han.")
     assert quote.prefix == "– " and quote.sentences[0].source == "Vi er fornøyd, sa han."
+
+
+FAKE_COMET = '''
+"""A stand-in for unbabel-comet's API (load_from_checkpoint -> model.predict): no tiny real
+COMET model can be built offline (it needs xlm-roberta-large)."""
+import os
+from types import SimpleNamespace
+
+calls = []
+
+
+def load_from_checkpoint(path):
+    assert os.environ["HF_HUB_OFFLINE"] == "1", "COMET must load with the Hub offline"
+    calls.append(path)
+
+    def predict(samples, batch_size=16, gpus=1, progress_bar=True):
+        scores = [min(1.0, len(s["mt"]) / max(1, len(s["ref"]))) for s in samples]
+        return SimpleNamespace(scores=scores, system_score=sum(scores) / len(scores))
+
+    return SimpleNamespace(predict=predict)
+'''
+
+
+@pytest.fixture
+def fake_comet(tmp_path, monkeypatch):
+    package = tmp_path / "fake-site" / "comet"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(FAKE_COMET, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(package.parent))
+    checkpoint = tmp_path / "wmt22" / "checkpoints" / "model.ckpt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"")
+    yield checkpoint.parent.parent
+    import sys
+
+    sys.modules.pop("comet", None)
+
+
+def test_comet_scores_both_systems_when_installed_and_local(parallel, tmp_path, fake_comet, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    src, ref, hyp = parallel
+    other = write(tmp_path / "other.en", OTHER_HYPOTHESES)
+    result = run_cli(src, ref, "--hyp", hyp, "--compare-hyp", other, "--comet-model", fake_comet,
+                     "--bootstrap-samples", "20", "--device", "cpu", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["comet"]["available"] is True and data["comet"]["model"] == str(fake_comet)
+    assert data["comet"]["score"] == data["compare"]["a"]["comet"]
+    assert 0 < data["compare"]["b"]["comet"] <= 1 and data["compare"]["b"]["comet"] != data["compare"]["a"]["comet"]
+    assert "HF_HUB_OFFLINE" not in __import__("os").environ  # restored after loading
+    text = run_cli(src, ref, "--hyp", hyp, "--comet-model", fake_comet, "--device", "cpu")
+    assert text.exit_code == 0 and "COMET" in text.stdout.splitlines()[2] and "not available" not in text.stdout
