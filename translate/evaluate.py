@@ -19,6 +19,7 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +33,13 @@ LINES_PER_WINDOW = 256
 METRICS = ("bleu", "chrf", "chrf++", "ter")
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "chrf++": "chrF++", "ter": "TER"}
 HIGHER_IS_BETTER = {"bleu": True, "chrf": True, "chrf++": True, "ter": False}
+
+
+class ReportFormat(str, Enum):
+    """What ``nb2en eval`` prints: a table for people or the JSON report."""
+
+    text = "text"
+    json = "json"
 
 
 # ---------------------------------------------------------------------------- input
@@ -127,14 +135,13 @@ def translate_lines(
     """
     import time
 
-    from translate.pipeline import CacheCounts
-
     started = time.perf_counter()
     blocks = [line_block(line) for line in sources]
-    counts = CacheCounts()
+    hits = misses = 0
     for start in range(0, len(blocks), window_lines):
         window = blocks[start : start + window_lines]
-        counts.add(translator.translate_sentences([s for block in window for s in block.sentences]))
+        counts = translator.translate_sentences([s for block in window for s in block.sentences])
+        hits, misses = hits + counts.hits, misses + counts.misses
         if progress is not None:
             progress(start + len(window), len(blocks))
     hypotheses, flags = [], []
@@ -151,7 +158,7 @@ def translate_lines(
         flags,
         options=options,
         model=translator.model_info(),
-        cache={"hits": counts.hits, "misses": counts.misses},
+        cache={"hits": hits, "misses": misses},
         seconds=round(time.perf_counter() - started, 3),
         warnings=translator.take_warnings(),
     )
