@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import sys
 
 import pytest
 import sacrebleu
@@ -278,7 +280,7 @@ def test_bad_usage_exits_2(parallel, args, message):
 def test_comet_not_installed_is_a_clear_field():
     report = evaluate.comet_scores(SOURCES, [HYPOTHESES], REFERENCES)
     assert report == {"available": False, "reason": report["reason"]}
-    assert "nb2en[comet]" in report["reason"]
+    assert "--comet-python" in report["reason"]
 
 
 def test_comet_checkpoint_lookup_never_downloads(tmp_path):
@@ -305,14 +307,13 @@ COMET model can be built offline (it needs xlm-roberta-large)."""
 import os
 from types import SimpleNamespace
 
-calls = []
-
 
 def load_from_checkpoint(path):
     assert os.environ["HF_HUB_OFFLINE"] == "1", "COMET must load with the Hub offline"
-    calls.append(path)
+    assert path.endswith("model.ckpt")
 
     def predict(samples, batch_size=16, gpus=1, progress_bar=True):
+        assert gpus == 0
         scores = [min(1.0, len(s["mt"]) / max(1, len(s["ref"]))) for s in samples]
         return SimpleNamespace(scores=scores, system_score=sum(scores) / len(scores))
 
@@ -322,30 +323,39 @@ def load_from_checkpoint(path):
 
 @pytest.fixture
 def fake_comet(tmp_path, monkeypatch):
+    """A COMET model folder, and a `comet` package that child Pythons find via PYTHONPATH."""
     package = tmp_path / "fake-site" / "comet"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(FAKE_COMET, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(package.parent))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(package.parent), os.environ.get("PYTHONPATH")])))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     checkpoint = tmp_path / "wmt22" / "checkpoints" / "model.ckpt"
     checkpoint.parent.mkdir(parents=True)
     checkpoint.write_bytes(b"")
-    yield checkpoint.parent.parent
-    import sys
-
-    sys.modules.pop("comet", None)
+    return checkpoint.parent.parent
 
 
-def test_comet_scores_both_systems_when_installed_and_local(parallel, tmp_path, fake_comet, monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+def test_comet_runs_in_a_separate_python_and_scores_both_systems(parallel, tmp_path, fake_comet):
     src, ref, hyp = parallel
     other = write(tmp_path / "other.en", OTHER_HYPOTHESES)
     result = run_cli(src, ref, "--hyp", hyp, "--compare-hyp", other, "--comet-model", fake_comet,
-                     "--bootstrap-samples", "20", "--device", "cpu", "--format", "json")
+                     "--comet-python", sys.executable, "--bootstrap-samples", "20", "--device", "cpu",
+                     "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["comet"]["available"] is True and data["comet"]["model"] == str(fake_comet)
     assert data["comet"]["score"] == data["compare"]["a"]["comet"]
     assert 0 < data["compare"]["b"]["comet"] <= 1 and data["compare"]["b"]["comet"] != data["compare"]["a"]["comet"]
-    assert "HF_HUB_OFFLINE" not in __import__("os").environ  # restored after loading
-    text = run_cli(src, ref, "--hyp", hyp, "--comet-model", fake_comet, "--device", "cpu")
+    assert "HF_HUB_OFFLINE" not in os.environ  # only the child ran offline
+    text = run_cli(src, ref, "--hyp", hyp, "--comet-model", fake_comet, "--device", "cpu",
+                   "--comet-python", sys.executable)
     assert text.exit_code == 0 and "COMET" in text.stdout.splitlines()[2] and "not available" not in text.stdout
+
+
+def test_comet_failures_are_a_reason_not_an_error(parallel, tmp_path, fake_comet, monkeypatch):
+    src, ref, hyp = parallel
+    missing = evaluate.comet_scores(SOURCES, [HYPOTHESES], REFERENCES, str(fake_comet), "cpu", python=str(tmp_path / "no-python"))
+    assert missing["available"] is False and "cannot run" in missing["reason"]
+    monkeypatch.delenv("PYTHONPATH")
+    without = evaluate.comet_scores(SOURCES, [HYPOTHESES], REFERENCES, str(fake_comet), "cpu", python=sys.executable)
+    assert without["available"] is False and "No module named 'comet'" in without["reason"]

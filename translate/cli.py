@@ -550,11 +550,8 @@ def parse_compare(ctx: typer.Context, text: str) -> dict:
     """The translation options in ``--compare '...'``, parsed by this very command's option definitions."""
     import shlex
 
-    try:  # typer >= 0.2x vendors click; older typer uses click itself
-        from typer._click.exceptions import ClickException
-    except ImportError:
-        from click.exceptions import ClickException
-
+    # Click's usage-error base, whichever click typer uses (recent typer vendors its own copy).
+    click_error = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
     from translate.errors import UsageError
 
     allowed = compared_options()
@@ -567,7 +564,7 @@ def parse_compare(ctx: typer.Context, text: str) -> dict:
         raise UsageError(f"--compare needs the translation options of the second configuration, {example}.")
     try:
         parsed = ctx.command.make_context("nb2en eval --compare", ["SRC", "REF", *tokens], parent=ctx.parent)
-    except ClickException as error:
+    except click_error as error:
         raise UsageError(f"--compare '{text}': {error.format_message()} ({example}).") from None
     given = given_on_command_line(parsed, [name for name in parsed.params if name not in ("src", "ref")])
     others = sorted(set(given) - set(allowed))
@@ -605,6 +602,14 @@ def eval_(
     output: OutputOpt = None,
     comet_model: Annotated[
         Optional[str], typer.Option("--comet-model", help="COMET model: hub id in the local cache or a local folder/.ckpt (default: Unbabel/wmt22-comet-da). Never downloaded.")
+    ] = None,
+    comet_python: Annotated[
+        Optional[str],
+        typer.Option(
+            "--comet-python",
+            envvar="NB2EN_COMET_PYTHON",
+            help="Python of a separate environment with unbabel-comet (it cannot share nb2en's: it pins transformers<5).",
+        ),
     ] = None,
     no_comet: Annotated[bool, typer.Option("--no-comet", help="Skip COMET even where it is available.")] = False,
 ) -> None:
@@ -671,6 +676,7 @@ def eval_(
             comet=not no_comet,
             comet_model=comet_model,
             comet_device=settings.device.value,
+            comet_python=comet_python,
         )
         for message in report.warnings:
             warn(message)

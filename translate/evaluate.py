@@ -5,8 +5,9 @@ A *system* is one column of English for those lines: either given (``--hyp``, sc
 no model at all) or translated here through the normal pipeline (cache, faithfulness
 rules), each source line as one unit whose English is one line. Scores are sacrebleu's
 own corpus BLEU, chrF, chrF++ and TER with their signatures; two systems are compared with
-sacrebleu's paired bootstrap test. COMET is added only when unbabel-comet and a COMET
-model are already on this machine: evaluation never downloads anything.
+sacrebleu's paired bootstrap test. COMET is added only when unbabel-comet (in its own
+environment: it pins transformers<5) and a COMET model are already on this machine:
+evaluation never downloads anything.
 
 Nothing heavy is imported at module import time; scoring given hypotheses imports neither
 torch, transformers nor ctranslate2.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -278,30 +278,21 @@ def locate_comet_checkpoint(model: str) -> tuple[Path | None, str]:
     return checkpoint, ""
 
 
-@contextmanager
-def hub_offline():
-    """Keep COMET (and the tokenizer it loads) from reaching the Hub while it loads."""
-    names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: "1" for name in names})
-    constants = None
-    try:
-        import huggingface_hub.constants as constants
-
-        saved_constant = constants.HF_HUB_OFFLINE
-        constants.HF_HUB_OFFLINE = True
-    except ImportError:
-        constants = None
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        if constants is not None:
-            constants.HF_HUB_OFFLINE = saved_constant
+# Run by ``--comet-python``: the interpreter of a separate environment with unbabel-comet,
+# which cannot live beside nb2en (every release pins transformers<5 and huggingface-hub<1).
+# Reads one JSON request on stdin, prints one JSON line of system scores.
+COMET_RUNNER = """
+import json, sys
+from comet import load_from_checkpoint
+request = json.load(sys.stdin)
+scorer = load_from_checkpoint(request["checkpoint"])
+scores = []
+for hypotheses in request["systems"]:
+    data = [{"src": s, "mt": h, "ref": r} for s, h, r in zip(request["sources"], hypotheses, request["references"])]
+    output = scorer.predict(data, batch_size=request["batch_size"], gpus=request["gpus"], progress_bar=False)
+    scores.append(float(output.system_score))
+print(json.dumps({"scores": scores}))
+"""
 
 
 def comet_scores(
@@ -311,15 +302,25 @@ def comet_scores(
     model: str | None = None,
     device: str = "auto",
     batch_size: int = 16,
+    python: str | None = None,
 ) -> dict:
     """COMET system scores (one per system) when unbabel-comet and the model are local.
 
-    Otherwise ``{"available": false, "reason": ...}``; never downloads, never raises for a
-    missing extra or model.
+    unbabel-comet runs in a child process with the Hub switched offline: ``python`` (the
+    interpreter of a separate environment) when given, else this interpreter if comet is
+    importable here. Otherwise, or when the model is not on this machine,
+    ``{"available": false, "reason": ...}``: never a download, never a raise.
     """
+    import sys
+
     model = model or DEFAULT_COMET_MODEL
-    if importlib.util.find_spec("comet") is None:
-        return comet_unavailable("unbabel-comet is not installed; install the extra with `pip install 'nb2en[comet]'`")
+    if python is None and importlib.util.find_spec("comet") is not None:
+        python = sys.executable
+    if python is None:
+        return comet_unavailable(
+            "unbabel-comet is not installed here, and it cannot share nb2en's environment (it pins "
+            "transformers<5); install it in a separate virtualenv and pass its interpreter with --comet-python"
+        )
     checkpoint, why_not = locate_comet_checkpoint(model)
     if checkpoint is None:
         return comet_unavailable(why_not)
@@ -327,24 +328,46 @@ def comet_scores(
         from translate.backends import cuda_available
 
         device = "cuda" if cuda_available() else "cpu"
+    request = {
+        "checkpoint": str(checkpoint),
+        "systems": systems,
+        "sources": sources,
+        "references": references,
+        "batch_size": batch_size,
+        "gpus": 1 if device == "cuda" else 0,
+    }
     try:
-        with hub_offline():
-            from comet import load_from_checkpoint
-
-            scorer = load_from_checkpoint(str(checkpoint))
-            scores = []
-            for hypotheses in systems:
-                data = [{"src": s, "mt": h, "ref": r} for s, h, r in zip(sources, hypotheses, references)]
-                output = scorer.predict(
-                    data, batch_size=batch_size, gpus=1 if device == "cuda" else 0, progress_bar=False
-                )
-                scores.append(float(output.system_score))
-    except Exception as error:  # noqa: BLE001 - COMET is optional: report why, keep the BLEU/chrF report
+        scores = run_comet(python, request)
+    except CometRunError as error:  # COMET is optional: report why, keep the BLEU/chrF report
         return comet_unavailable(
-            f"COMET model {model} could not be loaded offline ({type(error).__name__}: {error}); "
-            "check that it and xlm-roberta-large are in the local Hugging Face cache"
+            f"COMET could not run offline ({error}); check that {model} and xlm-roberta-large are in the "
+            "local Hugging Face cache and that --comet-python has unbabel-comet"
         )
     return {"available": True, "model": model, "checkpoint": str(checkpoint), "scores": scores}
+
+
+class CometRunError(RuntimeError):
+    """The COMET interpreter failed; the message is the end of its stderr."""
+
+
+def run_comet(python: str, request: dict) -> list[float]:
+    """Run ``COMET_RUNNER`` in ``python`` with the Hub offline; the system scores it prints."""
+    import subprocess
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    try:
+        done = subprocess.run(
+            [python, "-c", COMET_RUNNER], input=json.dumps(request), capture_output=True, text=True, env=env
+        )
+    except OSError as error:
+        raise CometRunError(f"cannot run {python}: {error.strerror or error}") from None
+    if done.returncode != 0:
+        last = [line for line in done.stderr.strip().splitlines() if line.strip()][-1:] or [f"exit code {done.returncode}"]
+        raise CometRunError(f"{python} failed: {last[0]}")
+    try:
+        return [float(score) for score in json.loads(done.stdout.strip().splitlines()[-1])["scores"]]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise CometRunError(f"{python} printed no scores") from None
 
 
 # ---------------------------------------------------------------------------- report
@@ -508,6 +531,7 @@ def evaluate(
     comet: bool = True,
     comet_model: str | None = None,
     comet_device: str = "auto",
+    comet_python: str | None = None,
 ) -> EvalReport:
     """Score ``system`` (and ``compare`` against it) on line-aligned ``references``."""
     check_aligned(
@@ -521,7 +545,7 @@ def evaluate(
         report.significance = paired_bootstrap(system.hypotheses, compare.hypotheses, references, bootstrap_samples)
     if comet:
         columns = [system.hypotheses] + ([compare.hypotheses] if compare else [])
-        report.comet = comet_scores(sources, columns, references, comet_model, comet_device)
+        report.comet = comet_scores(sources, columns, references, comet_model, comet_device, python=comet_python)
     else:
         report.comet = comet_unavailable("skipped (--no-comet)")
     return report
