@@ -1,0 +1,214 @@
+"""Putting inline elements (links, bold, DOCX runs...) back on the English.
+
+The model translates plain sentences; it never sees markup, so it cannot drop a marker.
+Each inline span over the Norwegian block is placed on the English block in this order:
+
+1. exact: the span's text occurs in the English inside the span's allowed window (a name,
+   a number, a URL, an untranslated sentence) -> it goes around those characters;
+2. by position: otherwise its start and end are carried over by their relative position
+   inside their sentence and snapped to word boundaries, and the sentence is flagged
+   ``markup-by-position``.
+
+Spans nest as the markup does: a child is placed inside its parent and after its previous
+sibling, so the result is always well-formed and every element survives (an element may
+end up around no words at all, but it is never lost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from translate.article import FLAG_MARKUP_BY_POSITION, Block, InlineSpan, Sentence
+
+_OPENERS = "«\"“‘'([{"
+_CLOSERS = "»\"”’')]}.,:;!?…"
+
+
+@dataclass
+class _Segment:
+    """A piece of the block whose source range maps onto a target range."""
+
+    src_start: int
+    src_end: int
+    tgt_start: int
+    tgt_end: int
+    sentence: Sentence | None  # None for the verbatim prefix
+
+    @property
+    def identity(self) -> bool:
+        return self.sentence is None or self.sentence.target == self.sentence.source
+
+
+def block_target(block: Block) -> str:
+    """The block's English exactly as the writers lay it out (prefix + sentences, space-joined)."""
+    target = block.target
+    return block.source if target is None else target
+
+
+def _segments(block: Block) -> list[_Segment]:
+    segments = []
+    source = block.source
+    if block.prefix:
+        segments.append(_Segment(0, len(block.prefix), 0, len(block.prefix), None))
+    cursor = len(block.prefix)
+    tgt = len(block.prefix)
+    for index, sentence in enumerate(block.sentences):
+        target = sentence.target if sentence.target is not None else sentence.source
+        found = source.find(sentence.source, cursor)
+        if found < 0:  # the sentence text was changed after reading: map the rest as a whole
+            found = cursor
+            end = max(found, len(source)) if index == len(block.sentences) - 1 else found + len(sentence.source)
+        else:
+            end = found + len(sentence.source)
+        segments.append(_Segment(found, end, tgt, tgt + len(target), sentence))
+        cursor = end
+        tgt += len(target) + 1
+    return segments
+
+
+def _word_starts(text: str, lo: int, hi: int) -> list[int]:
+    return [i for i in range(lo, hi) if not text[i].isspace() and (i == lo or text[i - 1].isspace())]
+
+
+def _word_ends(text: str, lo: int, hi: int) -> list[int]:
+    return [i for i in range(lo + 1, hi + 1) if not text[i - 1].isspace() and (i == hi or text[i].isspace())]
+
+
+def _nearest(candidates: list[int], value: float, default: int) -> int:
+    if not candidates:
+        return default
+    return min(candidates, key=lambda c: (abs(c - value), c))
+
+
+class _Mapper:
+    def __init__(self, block: Block, target: str):
+        self.block = block
+        self.target = target
+        self.segments = _segments(block)
+
+    def segment_at(self, offset: int) -> _Segment | None:
+        for segment in self.segments:
+            if segment.src_start <= offset <= segment.src_end:
+                return segment
+        return None
+
+    def map(self, offset: int, is_end: bool) -> tuple[int, _Segment | None]:
+        """Target offset for a source offset; the segment used (None in a gap)."""
+        segment = self.segment_at(offset)
+        if segment is None:  # whitespace between sentences: the gap between their English
+            before = [s for s in self.segments if s.src_end <= offset]
+            after = [s for s in self.segments if s.src_start >= offset]
+            if is_end and before:
+                return before[-1].tgt_end, None
+            if after:
+                return after[0].tgt_start, None
+            return (before[-1].tgt_end if before else 0), None
+        if segment.identity:
+            return segment.tgt_start + (offset - segment.src_start), segment
+        width = max(1, segment.src_end - segment.src_start)
+        fraction = (offset - segment.src_start) / width
+        estimate = segment.tgt_start + fraction * (segment.tgt_end - segment.tgt_start)
+        if offset <= segment.src_start:
+            return segment.tgt_start, segment
+        if offset >= segment.src_end:
+            return segment.tgt_end, segment
+        lo, hi = segment.tgt_start, segment.tgt_end
+        if is_end:
+            return _nearest(_word_ends(self.target, lo, hi), estimate, hi), segment
+        return _nearest(_word_starts(self.target, lo, hi), estimate, lo), segment
+
+
+def _exact(target: str, text: str, lo: int, hi: int, estimate: int) -> int | None:
+    """Start of the occurrence of ``text`` in ``target[lo:hi]`` nearest ``estimate``."""
+    if len(text.strip()) < 2 or not any(ch.isalnum() for ch in text):
+        return None
+    hits = []
+    at = target.find(text, lo, hi)
+    while at >= 0:
+        hits.append(at)
+        at = target.find(text, at + 1, hi)
+    if not hits:
+        return None
+    return min(hits, key=lambda h: abs(h - estimate))
+
+
+def _trim(target: str, source_text: str, start: int, end: int) -> tuple[int, int]:
+    """Keep punctuation outside a span whose source text has none at that edge."""
+    if source_text and source_text[-1].isalnum():
+        while end - 1 > start and target[end - 1] in _CLOSERS:
+            end -= 1
+    if source_text and source_text[0].isalnum():
+        while start + 1 < end and target[start] in _OPENERS:
+            start += 1
+    return start, end
+
+
+def place_spans(block: Block) -> str:
+    """Set ``target_start``/``target_end`` of every span of ``block``; return its English.
+
+    Flags the sentences whose spans were placed by position. Idempotent.
+    """
+    target = block_target(block)
+    if not block.spans:
+        return target
+    mapper = _Mapper(block, target)
+    children: dict[int | None, list[int]] = {}
+    for index, span in enumerate(block.spans):
+        children.setdefault(span.parent, []).append(index)
+
+    def place(parent: int | None, lo: int, hi: int) -> None:
+        floor = lo
+        for index in children.get(parent, []):
+            span = block.spans[index]
+            _place_one(span, mapper, target, floor, hi)
+            floor = max(floor, span.target_end)
+            place(index, span.target_start, span.target_end)
+
+    place(None, 0, len(target))
+    return target
+
+
+def _place_one(span: InlineSpan, mapper: _Mapper, target: str, lo: int, hi: int) -> None:
+    source_text = mapper.block.source[span.start : span.end]
+    start, segment = mapper.map(span.start, is_end=False)
+    end, end_segment = mapper.map(span.end, is_end=True)
+    if span.start == span.end:
+        end = start
+    by_position = not ((segment is None or segment.identity) and (end_segment is None or end_segment.identity))
+    hit = _exact(target, source_text, lo, hi, start) if by_position else None
+    if hit is not None:
+        start, end, by_position = hit, hit + len(source_text), False
+    else:
+        start = min(max(start, lo), hi)
+        end = min(max(end, start), hi)
+        if span.end > span.start and end == start:
+            ends = [e for e in _word_ends(target, start, hi) if e > start]
+            if ends:
+                end = ends[0]
+        if by_position:
+            start, end = _trim(target, source_text, start, end)
+    span.target_start, span.target_end = start, end
+    if by_position:
+        for seg in (segment, end_segment):
+            if seg is not None and seg.sentence is not None and FLAG_MARKUP_BY_POSITION not in seg.sentence.flags:
+                seg.sentence.flags.append(FLAG_MARKUP_BY_POSITION)
+
+
+def children_of(block: Block, parent: int | None) -> list[int]:
+    """Indexes of the spans directly inside ``parent`` (None: the block itself), in order."""
+    return [i for i, span in enumerate(block.spans) if span.parent == parent]
+
+
+def layout(block: Block, parent: int | None, lo: int, hi: int, target: str) -> list[tuple[str, object]]:
+    """The content of ``parent`` on the English as ("text", str) and ("span", index) items."""
+    items: list[tuple[str, object]] = []
+    cursor = lo
+    for index in children_of(block, parent):
+        span = block.spans[index]
+        if span.target_start > cursor:
+            items.append(("text", target[cursor : span.target_start]))
+        items.append(("span", index))
+        cursor = max(cursor, span.target_end)
+    if hi > cursor:
+        items.append(("text", target[cursor:hi]))
+    return items
