@@ -212,3 +212,27 @@ def layout(block: Block, parent: int | None, lo: int, hi: int, target: str) -> l
     if hi > cursor:
         items.append(("text", target[cursor:hi]))
     return items
+
+
+class TextBuilder:
+    """Accumulates text with whitespace collapsed as browsers do, tracking offsets."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.last_space = True
+
+    def add(self, text: str | None) -> None:
+        for ch in text or "":
+            if ch.isspace():
+                if not self.last_space:
+                    self.chars.append(" ")
+                    self.last_space = True
+            else:
+                self.chars.append(ch)
+                self.last_space = False
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def text(self) -> str:
+        return "".join(self.chars)

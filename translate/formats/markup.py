@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from translate.article import ATTRIBUTE, PARAGRAPH, QUOTE, Block, InlineSpan, text_block
-from translate.formats.inline import block_target, layout, place_spans
+from translate.formats.inline import TextBuilder, block_target, layout, place_spans
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NORWEGIAN_LANGS = ("nb", "no", "nn")
@@ -95,30 +95,6 @@ class AttributeRef:
     name: str
 
 
-class _TextBuilder:
-    """Accumulates text with whitespace collapsed as browsers do, tracking offsets."""
-
-    def __init__(self) -> None:
-        self.chars: list[str] = []
-        self.last_space = True
-
-    def add(self, text: str | None) -> None:
-        for ch in text or "":
-            if ch.isspace():
-                if not self.last_space:
-                    self.chars.append(" ")
-                    self.last_space = True
-            else:
-                self.chars.append(ch)
-                self.last_space = False
-
-    def __len__(self) -> int:
-        return len(self.chars)
-
-    def text(self) -> str:
-        return "".join(self.chars)
-
-
 def _leading_space(text: str | None) -> str:
     text = text or ""
     return text[: len(text) - len(text.lstrip())]
@@ -179,7 +155,7 @@ class Collector:
 
     def run_block(self, parent, anchor, children: list, mixed: bool) -> None:
         slot = parent.text if anchor is None else anchor.tail
-        builder = _TextBuilder()
+        builder = TextBuilder()
         spans: list[InlineSpan] = []
         attribute_elements: list = []
         builder.add(slot)
@@ -208,7 +184,7 @@ class Collector:
         for element in attribute_elements:
             self.attribute_blocks(element)
 
-    def add_inline(self, element, parent: int | None, builder: _TextBuilder, spans: list, attribute_elements: list) -> None:
+    def add_inline(self, element, parent: int | None, builder: TextBuilder, spans: list, attribute_elements: list) -> None:
         name = localname(element)
         keep = self.rules.keeps(element)
         index = len(spans)
