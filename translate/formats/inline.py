@@ -93,7 +93,11 @@ class _Mapper:
         return None
 
     def map(self, offset: int, is_end: bool) -> tuple[int, _Segment | None]:
-        """Target offset for a source offset; the segment used (None in a gap)."""
+        """Target offset for a source offset, and the segment when the mapping was approximate.
+
+        Exact (segment None): in the verbatim prefix, in an untranslated sentence, at a
+        sentence's start or end, or in the whitespace between sentences.
+        """
         segment = self.segment_at(offset)
         if segment is None:  # whitespace between sentences: the gap between their English
             before = [s for s in self.segments if s.src_end <= offset]
@@ -104,14 +108,14 @@ class _Mapper:
                 return after[0].tgt_start, None
             return (before[-1].tgt_end if before else 0), None
         if segment.identity:
-            return segment.tgt_start + (offset - segment.src_start), segment
+            return segment.tgt_start + (offset - segment.src_start), None
+        if offset <= segment.src_start:
+            return segment.tgt_start, None
+        if offset >= segment.src_end:
+            return segment.tgt_end, None
         width = max(1, segment.src_end - segment.src_start)
         fraction = (offset - segment.src_start) / width
         estimate = segment.tgt_start + fraction * (segment.tgt_end - segment.tgt_start)
-        if offset <= segment.src_start:
-            return segment.tgt_start, segment
-        if offset >= segment.src_end:
-            return segment.tgt_end, segment
         lo, hi = segment.tgt_start, segment.tgt_end
         if is_end:
             return _nearest(_word_ends(self.target, lo, hi), estimate, hi), segment
@@ -172,16 +176,16 @@ def _place_one(span: InlineSpan, mapper: _Mapper, target: str, lo: int, hi: int)
     source_text = mapper.block.source[span.start : span.end]
     start, segment = mapper.map(span.start, is_end=False)
     end, end_segment = mapper.map(span.end, is_end=True)
-    if span.start == span.end:
-        end = start
-    by_position = not ((segment is None or segment.identity) and (end_segment is None or end_segment.identity))
+    if span.start == span.end or not source_text.strip():
+        end = start  # nothing to wrap (a break, an image, a run holding only a space)
+    by_position = segment is not None or end_segment is not None
     hit = _exact(target, source_text, lo, hi, start) if by_position else None
     if hit is not None:
         start, end, by_position = hit, hit + len(source_text), False
     else:
         start = min(max(start, lo), hi)
         end = min(max(end, start), hi)
-        if span.end > span.start and end == start:
+        if source_text.strip() and end == start:
             ends = [e for e in _word_ends(target, start, hi) if e > start]
             if ends:
                 end = ends[0]
