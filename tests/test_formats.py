@@ -339,6 +339,8 @@ def test_every_inline_element_survives_any_model(fmt, adversary, docx_bytes):
         for block, spans in zip(before.article.blocks, expected):
             if block.location in got and fmt != "md":
                 assert got[block.location] == spans, block.location
+    if fmt == "md" and adversary != "empty":  # lines move in Markdown: compare in document order
+        assert [_span_shape(b) for b in again.article.blocks] == expected
 
 
 # ----------------------------------------------------------------------------- the real model
@@ -382,3 +384,50 @@ def test_tiny_marian_through_every_format(fmt, translator, docx_bytes):
             assert block.target != block.source, block.location
         elif block.sentences and not any(s.translate for s in block.sentences):
             assert block.target == block.source
+
+
+# ----------------------------------------------------------------------------- placement
+
+
+def test_spans_land_on_exact_words_or_between_anchor_names():
+    from translate.article import InlineSpan, text_block
+    from translate.formats.inline import place_spans
+
+    source = "Statsminister Jonas Gahr Støre møtte Joe Biden i Oslo mandag."
+    bold = InlineSpan(source.index("møtte"), source.index("møtte") + 5, "b")
+    link = InlineSpan(source.index("Joe"), source.index("Biden") + 5, "a", {"href": "https://x.no"})
+    block = text_block("paragraph", source, spans=[bold, link])
+    block.sentences[0].target = "On Monday, Prime Minister Jonas Gahr Støre met Joe Biden in Oslo."
+    target = place_spans(block)
+    assert target[link.target_start : link.target_end] == "Joe Biden"  # found: exact
+    assert target[bold.target_start : bold.target_end] == "met"  # between the anchors Støre and Joe
+    assert block.sentences[0].flags == [FLAG_MARKUP_BY_POSITION]
+
+
+def test_nested_spans_stay_nested_and_in_order_whatever_the_output():
+    from translate.article import InlineSpan, text_block
+    from translate.formats.inline import place_spans
+
+    source = "En to tre fire fem seks. Sju åtte ni ti."
+    spans = [InlineSpan(3, 14, "a"), InlineSpan(6, 9, "em", parent=0), InlineSpan(25, 29, "b")]
+    for output in ("x", "", "a b c d e f g h i j k l", "   "):
+        block = text_block("paragraph", source, spans=[InlineSpan(s.start, s.end, s.kind, parent=s.parent) for s in spans])
+        for sentence in block.sentences:
+            sentence.target = output
+        target = place_spans(block)
+        outer, inner, after = block.spans
+        assert 0 <= outer.target_start <= inner.target_start <= inner.target_end <= outer.target_end <= len(target)
+        assert outer.target_end <= after.target_start <= after.target_end <= len(target)
+
+
+def test_untranslated_sentences_keep_spans_exactly():
+    from translate.article import InlineSpan, text_block
+    from translate.formats.inline import place_spans
+
+    source = "Les mer på https://www.nrk.no/nyheter i dag."
+    link = InlineSpan(source.index("https"), source.index(" i dag"), "a", {"href": "https://www.nrk.no/nyheter"})
+    block = text_block("paragraph", source, spans=[link])
+    block.sentences[0].target = block.sentences[0].source
+    target = place_spans(block)
+    assert target[link.target_start : link.target_end] == "https://www.nrk.no/nyheter"
+    assert block.sentences[0].flags == []

@@ -85,6 +85,7 @@ class _Mapper:
         self.block = block
         self.target = target
         self.segments = _segments(block)
+        self._anchors: dict[int, list[tuple[int, int]]] = {}
 
     def segment_at(self, offset: int) -> _Segment | None:
         for segment in self.segments:
@@ -113,13 +114,76 @@ class _Mapper:
             return segment.tgt_start, None
         if offset >= segment.src_end:
             return segment.tgt_end, None
-        width = max(1, segment.src_end - segment.src_start)
-        fraction = (offset - segment.src_start) / width
-        estimate = segment.tgt_start + fraction * (segment.tgt_end - segment.tgt_start)
+        estimate = self.interpolate(segment, offset)
         lo, hi = segment.tgt_start, segment.tgt_end
         if is_end:
             return _nearest(_word_ends(self.target, lo, hi), estimate, hi), segment
         return _nearest(_word_starts(self.target, lo, hi), estimate, lo), segment
+
+
+    def interpolate(self, segment: _Segment, offset: int) -> float:
+        """Relative position, piecewise between anchor words found in both languages."""
+        key = id(segment)
+        if key not in self._anchors:
+            pairs = anchor_points(
+                self.block.source[segment.src_start : segment.src_end], self.target[segment.tgt_start : segment.tgt_end]
+            )
+            self._anchors[key] = (
+                [(segment.src_start, segment.tgt_start)]
+                + [(segment.src_start + a, segment.tgt_start + b) for a, b in pairs]
+                + [(segment.src_end, segment.tgt_end)]
+            )
+        points = self._anchors[key]
+        for (s0, t0), (s1, t1) in zip(points, points[1:]):
+            if s0 <= offset <= s1:
+                if s1 == s0:
+                    return float(t0)
+                return t0 + (offset - s0) / (s1 - s0) * (t1 - t0)
+        return float(segment.tgt_end)
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, core) of each whitespace-separated word, punctuation stripped from its edges."""
+    words, index = [], 0
+    for raw in text.split():
+        start = text.index(raw, index)
+        index = start + len(raw)
+        core = raw.strip(_OPENERS + _CLOSERS)
+        if core:
+            lead = raw.index(core)
+            words.append((start + lead, start + lead + len(core), core))
+    return words
+
+
+def anchor_points(source: str, target: str) -> list[tuple[int, int]]:
+    """Matching (source, target) offsets at words that occur once in each text, unchanged.
+
+    Names, numbers and codes usually survive translation as they are; they pin the
+    relative-position estimate so a span near them lands near them in the English. Only
+    pairs in the same order on both sides are kept (longest increasing run).
+    """
+    def unique(words):
+        counts: dict[str, int] = {}
+        for _, _, core in words:
+            counts[core] = counts.get(core, 0) + 1
+        return {core: (start, end) for start, end, core in words if counts[core] == 1}
+
+    src, tgt = unique(_words(source)), unique(_words(target))
+    pairs = sorted(
+        (src[core], tgt[core])
+        for core in src.keys() & tgt.keys()
+        if len(core) >= 2 and any(ch.isupper() or ch.isdigit() for ch in core)
+    )
+    # Longest run increasing in the target too (O(n^2) on a handful of words).
+    best: list[list] = []
+    for pair in pairs:
+        chain = max((c for c in best if c[-1][1][0] < pair[1][0]), key=len, default=[])
+        best.append(chain + [pair])
+    chain = max(best, key=len, default=[])
+    points = []
+    for (s_start, s_end), (t_start, t_end) in chain:
+        points.extend([(s_start, t_start), (s_end, t_end)])
+    return points
 
 
 def _exact(target: str, text: str, lo: int, hi: int, estimate: int) -> int | None:

@@ -318,8 +318,9 @@ def _render_span(block, index: int, target: str, continuation: str, table: bool)
         return "[" + inner + "](" + _destination(attrs.get("href", "")) + _title(attrs.get("title", "")) + ")"
     # emphasis, strong, strikethrough: delimiters must touch the words they wrap
     stripped = inner.strip()
-    if not stripped:
-        return inner
+    if not stripped:  # Markdown has no empty emphasis: the HTML element keeps it in the document
+        tag = {"em": "em", "strong": "strong", "s": "del"}.get(span.kind, "span")
+        return f"<{tag}></{tag}>" + inner
     lead = inner[: len(inner) - len(inner.lstrip())]
     trail = inner[len(inner.rstrip()) :]
     return lead + token.markup + stripped + token.markup + trail
