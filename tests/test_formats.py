@@ -431,3 +431,8 @@ def test_untranslated_sentences_keep_spans_exactly():
     target = place_spans(block)
     assert target[link.target_start : link.target_end] == "https://www.nrk.no/nyheter"
     assert block.sentences[0].flags == []
+
+
+def test_html_fragment_comes_back_as_a_fragment():
+    _, out = roundtrip("<p>Hei <b>på</b> deg.</p>\n<p>To.</p>\n".encode(), "f.html")
+    assert out.decode() == "<p>HEI <b>PÅ</b> DEG.</p>\n<p>TO.</p>\n"

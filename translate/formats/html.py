@@ -13,6 +13,8 @@ a ``<meta charset>`` that says otherwise is updated.
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
@@ -102,11 +104,22 @@ def read(data: bytes, label: str) -> Document:
     lang = root.get("lang")
     if lang:
         article.metadata["lang"] = lang
-    return Document("html", article, source_text(data, label, article, encoding, warnings), state=tree)
+    fragment = not _has_document_element(data)
+    return Document("html", article, source_text(data, label, article, encoding, warnings), state=(tree, fragment))
+
+
+def _has_document_element(data: bytes) -> bool:
+    """Whether the source wrote its own <html>, <head> or <body> tag.
+
+    Without one it is a fragment (a CMS body, an e-mail part) that the parser wrapped in
+    html/body; the writer then gives back the fragment only.
+    """
+    lowered = data[:65536].lower()
+    return any(tag in lowered for tag in (b"<html", b"<body", b"<head"))
 
 
 def write(document: Document) -> bytes:
-    tree = document.state
+    tree, fragment = document.state
     write_blocks(document.article.blocks)
     root = tree.getroot()
     set_language(root)
@@ -115,5 +128,9 @@ def write(document: Document) -> bytes:
             meta.set("charset", "utf-8")
         elif (meta.get("http-equiv") or "").lower() == "content-type":
             meta.set("content", "text/html; charset=utf-8")
+    if fragment:  # write back what was given: the body's content, without the added html/body
+        body = root.find("body")
+        parts = [body.text or ""] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
+        return "".join(parts).encode("utf-8")
     text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
     return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")
