@@ -436,3 +436,42 @@ def test_untranslated_sentences_keep_spans_exactly():
 def test_html_fragment_comes_back_as_a_fragment():
     _, out = roundtrip("<p>Hei <b>på</b> deg.</p>\n<p>To.</p>\n".encode(), "f.html")
     assert out.decode() == "<p>HEI <b>PÅ</b> DEG.</p>\n<p>TO.</p>\n"
+
+
+def test_attention_links_place_spans_without_the_position_flag():
+    from translate.article import InlineSpan, text_block
+    from translate.formats.inline import needs_alignment, place_spans
+
+    source = "Hun kjøpte en rød bil i går."
+    bold = InlineSpan(source.index("rød"), source.index("rød") + 3, "b")
+    block = text_block("paragraph", source, spans=[bold])
+    sentence = block.sentences[0]
+    sentence.target = "Yesterday she bought a red car."
+    assert needs_alignment(block) == [sentence]
+    # Hun->she, kjøpte->bought, en->a, rød->red, bil->car., i->Yesterday, går.->Yesterday
+    links = [[1], [2], [3], [4], [5], [0], []]
+    target = place_spans(block, {(sentence.source, sentence.target): links})
+    assert target[bold.target_start : bold.target_end] == "red"
+    assert sentence.flags == []
+
+
+@pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
+def test_attention_alignment_from_the_tiny_model(backend, tiny_marian_dir, tmp_path):
+    from translate.formats.align import align_article, align_pairs
+    from translate.pipeline import TranslationSettings, Translator
+
+    settings = TranslationSettings(model=str(tiny_marian_dir), backend=backend, beam_size=1, cache_dir=tmp_path, use_cache=False)
+    translator = Translator(settings)
+    pairs = [("Finansministeren sa mandag at budsjettet er stramt.", "The finance minister said on Monday it is tight.")]
+    links = align_pairs(translator.backend, pairs)[0]
+    assert len(links) == len(pairs[0][0].split())
+    assert all(0 <= j < len(pairs[0][1].split()) for row in links for j in row)
+    assert sorted(j for row in links for j in row) == list(range(len(pairs[0][1].split())))  # each English word once
+    if backend == "transformers":
+        return
+    document = read_document(HTML_SAMPLE.read_bytes(), "x.html")
+    translator.translate_sentences(document.article.sentences())
+    assert align_article(document.article, translator.backend) > 0
+    out = write_document(document)
+    assert [e.tag for e in etree.fromstring(out, etree.HTMLParser()).iter()] == \
+        [e.tag for e in etree.fromstring(HTML_SAMPLE.read_bytes(), etree.HTMLParser()).iter()]

@@ -108,6 +108,9 @@ class Article:
     metadata: dict[str, str] = field(default_factory=dict)
     # The input format ("text", "html", "markdown", "docx", "nitf"), set by translate.formats.
     format: str = "text"
+    # (source sentence, English) -> word links from the model's attention, for placing inline
+    # markup (translate.formats.align); empty unless alignment was asked for.
+    alignments: dict = field(default_factory=dict, repr=False)
 
     def plain_text(self) -> str:
         """The source text of every block, blank-line separated (language checks, summaries)."""

@@ -193,7 +193,7 @@ def _local_attr(name: str) -> str:
 def write(document: Document) -> bytes:
     state: DocxState = document.state
     for block in document.article.blocks:
-        _write_paragraph(block)
+        _write_paragraph(block, document.article.alignments)
     written = {block.location.split("#")[0] for block in document.article.blocks}
     changed = {}
     for name, part in state.parts.items():
@@ -211,8 +211,8 @@ def write(document: Document) -> bytes:
     return out.getvalue()
 
 
-def _write_paragraph(block) -> None:
-    target = place_spans(block)
+def _write_paragraph(block, alignments: dict) -> None:
+    target = place_spans(block, alignments)
     runs = [i for i, span in enumerate(block.spans) if span.kind == "run"]
     if not runs:
         return

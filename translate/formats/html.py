@@ -120,7 +120,7 @@ def _has_document_element(data: bytes) -> bool:
 
 def write(document: Document) -> bytes:
     tree, fragment = document.state
-    write_blocks(document.article.blocks)
+    write_blocks(document.article.blocks, document.article.alignments)
     root = tree.getroot()
     set_language(root)
     for meta in root.iter("meta"):

@@ -81,10 +81,11 @@ def _nearest(candidates: list[int], value: float, default: int) -> int:
 
 
 class _Mapper:
-    def __init__(self, block: Block, target: str):
+    def __init__(self, block: Block, target: str, alignments: dict | None = None):
         self.block = block
         self.target = target
         self.segments = _segments(block)
+        self.alignments = alignments or {}
         self._anchors: dict[int, list[tuple[int, int]]] = {}
 
     def segment_at(self, offset: int) -> _Segment | None:
@@ -121,6 +122,28 @@ class _Mapper:
         return _nearest(_word_starts(self.target, lo, hi), estimate, lo), segment
 
 
+    def aligned(self, start: int, end: int) -> tuple[int, int] | None:
+        """The English words linked (by the model's attention) to the source words in [start, end)."""
+        segment = self.segment_at(start)
+        if segment is None or segment.identity or not (segment.src_start <= end <= segment.src_end):
+            return None
+        links = self.alignments.get((segment.sentence.source, segment.sentence.target))
+        if not links:
+            return None
+        src_words = _spans_of_words(self.block.source, segment.src_start, segment.src_end)
+        tgt_words = _spans_of_words(self.target, segment.tgt_start, segment.tgt_end)
+        if len(src_words) != len(links):
+            return None
+        if end > start:
+            chosen = [i for i, (a, b) in enumerate(src_words) if a < end and b > start]
+        else:
+            chosen = [next((i for i, (a, b) in enumerate(src_words) if b > start), len(src_words) - 1)]
+        linked = sorted({j for i in chosen for j in links[i] if j < len(tgt_words)})
+        if not linked:
+            return None
+        first, last = tgt_words[linked[0]][0], tgt_words[linked[-1]][1]
+        return (first, first) if end == start else (first, last)
+
     def interpolate(self, segment: _Segment, offset: int) -> float:
         """Relative position, piecewise between anchor words found in both languages."""
         key = id(segment)
@@ -140,6 +163,30 @@ class _Mapper:
                     return float(t0)
                 return t0 + (offset - s0) / (s1 - s0) * (t1 - t0)
         return float(segment.tgt_end)
+
+
+def _spans_of_words(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(start, end) of each whitespace-separated word of ``text[lo:hi]``, in ``text`` offsets."""
+    words, index = [], lo
+    for raw in text[lo:hi].split():
+        start = text.index(raw, index, hi)
+        index = start + len(raw)
+        words.append((start, index))
+    return words
+
+
+def needs_alignment(block: Block) -> list[Sentence]:
+    """Translated sentences with a span boundary inside them (where placement is not exact)."""
+    if not block.spans:
+        return []
+    wanted = []
+    for segment in _segments(block):
+        if segment.identity or segment.sentence is None:
+            continue
+        inside = lambda offset: segment.src_start < offset < segment.src_end  # noqa: E731
+        if any(inside(span.start) or inside(span.end) for span in block.spans):
+            wanted.append(segment.sentence)
+    return wanted
 
 
 def _words(text: str) -> list[tuple[int, int, str]]:
@@ -211,15 +258,17 @@ def _trim(target: str, source_text: str, start: int, end: int) -> tuple[int, int
     return start, end
 
 
-def place_spans(block: Block) -> str:
+def place_spans(block: Block, alignments: dict | None = None) -> str:
     """Set ``target_start``/``target_end`` of every span of ``block``; return its English.
 
-    Flags the sentences whose spans were placed by position. Idempotent.
+    ``alignments`` maps (source, target) sentences to word links from the model
+    (``translate.formats.align``); without them, or where they say nothing, spans are
+    placed by position and the sentence is flagged. Idempotent.
     """
     target = block_target(block)
     if not block.spans:
         return target
-    mapper = _Mapper(block, target)
+    mapper = _Mapper(block, target, alignments)
     children: dict[int | None, list[int]] = {}
     for index, span in enumerate(block.spans):
         children.setdefault(span.parent, []).append(index)
@@ -244,8 +293,16 @@ def _place_one(span: InlineSpan, mapper: _Mapper, target: str, lo: int, hi: int)
         end = start  # nothing to wrap (a break, an image, a run holding only a space)
     by_position = segment is not None or end_segment is not None
     hit = _exact(target, source_text, lo, hi, start) if by_position else None
+    aligned = mapper.aligned(span.start, span.end) if by_position and hit is None else None
     if hit is not None:
         start, end, by_position = hit, hit + len(source_text), False
+    elif aligned is not None and lo <= aligned[0] and aligned[1] <= hi:
+        start, end, by_position = aligned[0], aligned[1], False
+        if span.keep and span.end > span.start:
+            pass  # kept code is written over the English words it was aligned to
+        elif span.start == span.end or not source_text.strip():
+            end = start
+        start, end = _trim(target, source_text, start, end)
     else:
         start = min(max(start, lo), hi)
         end = min(max(end, start), hi)

@@ -278,9 +278,9 @@ def _title(title: str) -> str:
     return ' "' + title.replace("\\", "\\\\").replace('"', '\\"') + '"' if title else ""
 
 
-def render_inline(block, continuation: str = "", table: bool = False) -> str:
+def render_inline(block, continuation: str = "", table: bool = False, alignments: dict | None = None) -> str:
     """The block's English as Markdown, its inline elements around their placed words."""
-    target = place_spans(block)
+    target = place_spans(block, alignments)
     return _render_items(block, layout(block, None, 0, len(target), target), target, continuation, table)
 
 
@@ -365,7 +365,7 @@ def write(document: Document) -> bytes:
             line = state.lines[node.first]
             content_lines = node.extra["content"].split("\n")
             prefix, suffix = _prefix(line, content_lines[0], node.extra["heading"])
-            rendered = render_inline(block, _continuation(prefix))
+            rendered = render_inline(block, _continuation(prefix), alignments=document.article.alignments)
             replaced[node.first] = prefix + _escape_line_start(rendered) + suffix
             dropped.update(range(node.first + 1, node.last + 1))
         elif node.kind == "cell":
@@ -373,7 +373,7 @@ def write(document: Document) -> bytes:
         elif node.kind == "front-matter":
             front.append(block)
     for line_index in rows:
-        replaced[line_index] = _render_row(state.lines[line_index], state.rows[line_index])
+        replaced[line_index] = _render_row(state.lines[line_index], state.rows[line_index], document.article.alignments)
     if front:
         first, last = state.front_matter
         content = "\n".join(state.lines[first + 1 : last])
@@ -390,11 +390,11 @@ def write(document: Document) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-def _render_row(line: str, cells: list[Cell]) -> str:
+def _render_row(line: str, cells: list[Cell], alignments: dict) -> str:
     rendered = []
     for cell in cells:
         if cell.block is not None:
-            rendered.append(render_inline(cell.block, table=True))
+            rendered.append(render_inline(cell.block, table=True, alignments=alignments))
         else:
             rendered.append(cell.raw.replace("|", "\\|"))
     stripped = line.strip()

@@ -217,7 +217,7 @@ def set_language(root, attributes=("lang", XML_LANG)) -> None:
                 element.set(name, ENGLISH)
 
 
-def write_blocks(blocks: list[Block]) -> None:
+def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
     """Lay every block's English over the tree: attributes first (copies carry them), then runs."""
     for block in blocks:
         if isinstance(block.node, AttributeRef):
@@ -225,7 +225,7 @@ def write_blocks(blocks: list[Block]) -> None:
             block.node.element.set(block.node.name, target)
     for block in blocks:
         if isinstance(block.node, Run):
-            write_run(block)
+            write_run(block, alignments)
 
 
 def _new_element(block: Block, index: int, target: str):
@@ -272,9 +272,9 @@ def _fill(element, block: Block, items, target: str, lead: str = "", trail: str 
         set_text(text)
 
 
-def write_run(block: Block) -> None:
+def write_run(block: Block, alignments: dict | None = None) -> None:
     run: Run = block.node
-    target = place_spans(block)
+    target = place_spans(block, alignments)
     items = layout(block, None, 0, len(target), target)
     for child in run.children:
         run.parent.remove(child)

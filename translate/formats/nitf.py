@@ -82,7 +82,7 @@ def read(data: bytes, label: str) -> Document:
 
 def write(document: Document) -> bytes:
     tree, original = document.state
-    write_blocks(document.article.blocks)
+    write_blocks(document.article.blocks, document.article.alignments)
     set_language(tree.getroot(), ("baselang", XML_LANG, "lang"))
     encoding = tree.docinfo.encoding or "UTF-8"
     body = etree.tostring(tree, encoding=encoding, xml_declaration=False)
