@@ -475,3 +475,26 @@ def test_attention_alignment_from_the_tiny_model(backend, tiny_marian_dir, tmp_p
     out = write_document(document)
     assert [e.tag for e in etree.fromstring(out, etree.HTMLParser()).iter()] == \
         [e.tag for e in etree.fromstring(HTML_SAMPLE.read_bytes(), etree.HTMLParser()).iter()]
+
+
+def test_no_break_spaces_survive_and_field_code_runs_get_no_text():
+    _, out = roundtrip("<p>Prisen er 12&nbsp;000&nbsp;kroner.</p>".encode(), "f.html")
+    assert out.decode() in ("<p>PRISEN ER 12&nbsp;000&nbsp;KRONER.</p>", "<p>PRISEN ER 12\xa0000\xa0KRONER.</p>")
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Se side ")
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    for xml in (f'<w:r {ns}><w:fldChar w:fldCharType="begin"/></w:r>', f'<w:r {ns}><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
+                f'<w:r {ns}><w:fldChar w:fldCharType="separate"/></w:r>', f'<w:r {ns}><w:t>3</w:t></w:r>',
+                f'<w:r {ns}><w:fldChar w:fldCharType="end"/></w:r>', f'<w:r {ns}><w:t xml:space="preserve"> i rapporten.</w:t></w:r>'):
+        paragraph._p.append(parse_xml(xml))
+    out = BytesIO()
+    document.save(out)
+    _, translated = roundtrip(out.getvalue(), "f.docx")
+    body = etree.fromstring(zipfile.ZipFile(BytesIO(translated)).read("word/document.xml"))
+    runs = body.findall(f".//{W}r")
+    assert runs[2].find(f"{W}instrText").text == " PAGE " and runs[2].find(f"{W}t") is None
+    assert all(r.find(f"{W}t") is None for r in (runs[1], runs[3], runs[5]))
+    assert "".join(body.itertext()).replace(" PAGE ", "") == "SE SIDE 3 I RAPPORTEN."

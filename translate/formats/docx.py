@@ -171,7 +171,7 @@ def _paragraph_block(paragraph, part: str, index: int):
                 span.end = len(builder)
 
     walk(paragraph, None)
-    text = builder.text().rstrip()
+    text = builder.text().rstrip(" ")
     if not text:
         return None
     for span in spans:
@@ -213,7 +213,11 @@ def write(document: Document) -> bytes:
 
 def _write_paragraph(block, alignments: dict) -> None:
     target = place_spans(block, alignments)
-    runs = [i for i, span in enumerate(block.spans) if span.kind == "run"]
+    # Only runs that held text get text: a run of field codes, a drawing or a lone break
+    # is left exactly as it was (text in a field-code run would become part of the code).
+    runs = [
+        i for i, span in enumerate(block.spans) if span.kind == "run" and span.node.find(w("t")) is not None
+    ]
     if not runs:
         return
     # Which run owns each character of the English: the run it was placed in; text between
@@ -233,7 +237,7 @@ def _write_paragraph(block, alignments: dict) -> None:
     for position, i in enumerate(owner):
         text_of[i].append((position, target[position]))
     for i in runs:
-        kept = [(block.spans[j].target_start, block.spans[j].node) for j, s in enumerate(block.spans) if s.parent == i]
+        kept = [(s.target_start, s.node) for s in block.spans if s.parent == i]
         _rebuild_run(block.spans[i].node, text_of[i], kept)
 
 

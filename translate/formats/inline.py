@@ -339,6 +339,10 @@ def layout(block: Block, parent: int | None, lo: int, hi: int, target: str) -> l
     return items
 
 
+# ASCII whitespace only, as HTML collapses it: a no-break space (&nbsp;) is kept as it is.
+_COLLAPSIBLE = frozenset(" \t\n\r\f")
+
+
 class TextBuilder:
     """Accumulates text with whitespace collapsed as browsers do, tracking offsets."""
 
@@ -348,7 +352,7 @@ class TextBuilder:
 
     def add(self, text: str | None) -> None:
         for ch in text or "":
-            if ch.isspace():
+            if ch in _COLLAPSIBLE:
                 if not self.last_space:
                     self.chars.append(" ")
                     self.last_space = True

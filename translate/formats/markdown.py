@@ -189,7 +189,7 @@ def _inline_block(token, kind: str, location: str):
                 builder.add(" ")
         else:  # an inline type from a plugin we do not know: keep its text
             builder.add(child.content)
-    text = builder.text().rstrip()
+    text = builder.text().rstrip(" ")
     block = None
     if text:
         for span in spans:

@@ -20,6 +20,7 @@ from translate.article import ATTRIBUTE, PARAGRAPH, QUOTE, Block, InlineSpan, te
 from translate.formats.inline import TextBuilder, block_target, layout, place_spans
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ASCII_SPACE = " \t\n\r\f"
 NORWEGIAN_LANGS = ("nb", "no", "nn")
 ENGLISH = "en"
 
@@ -97,12 +98,12 @@ class AttributeRef:
 
 def _leading_space(text: str | None) -> str:
     text = text or ""
-    return text[: len(text) - len(text.lstrip())]
+    return text[: len(text) - len(text.lstrip(_ASCII_SPACE))]
 
 
 def _trailing_space(text: str | None) -> str:
     text = text or ""
-    return text[len(text.rstrip()) :]
+    return text[len(text.rstrip(_ASCII_SPACE)) :]
 
 
 def _attrs(element) -> dict[str, str]:
@@ -162,7 +163,7 @@ class Collector:
         for child in children:
             self.add_inline(child, None, builder, spans, attribute_elements)
             builder.add(child.tail)
-        text = builder.text().rstrip()
+        text = builder.text().rstrip(" ")
         if not text:
             for element in attribute_elements:
                 self.attribute_blocks(element)
