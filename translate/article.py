@@ -106,8 +106,8 @@ class Block:
 class Article:
     blocks: list[Block]
     metadata: dict[str, str] = field(default_factory=dict)
-    # The input format ("text", "html", "markdown", "docx", "nitf"), set by translate.formats.
-    format: str = "text"
+    # The input format as ``--from`` names it (txt, html, md, docx, nitf), set by translate.formats.
+    format: str = "txt"
     # (source sentence, English) -> word links from the model's attention, for placing inline
     # markup (translate.formats.align); empty unless alignment was asked for.
     alignments: dict = field(default_factory=dict, repr=False)

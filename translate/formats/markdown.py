@@ -116,7 +116,7 @@ def read(data: bytes, label: str) -> Document:
                 else:
                     blocks.append(block)
             blocks.extend(extra)
-    article = Article(blocks, format="markdown")
+    article = Article(blocks, format="md")
     for block in blocks:
         if block.kind in (TITLE, HEADING) and "title" not in article.metadata:
             article.metadata["title"] = block.source

@@ -10,7 +10,7 @@ from translate.io import decode_source
 def read(data: bytes, label: str, encoding: str | None = None) -> Document:
     source = decode_source(data, label, encoding)
     article = parse_article(source.text)
-    article.format = "text"
+    article.format = "txt"
     for index, block in enumerate(article.blocks):
         block.location = f"block {index + 1}"
     return Document("txt", article, source)
