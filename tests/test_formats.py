@@ -498,3 +498,19 @@ def test_no_break_spaces_survive_and_field_code_runs_get_no_text():
     assert runs[2].find(f"{W}instrText").text == " PAGE " and runs[2].find(f"{W}t") is None
     assert all(r.find(f"{W}t") is None for r in (runs[1], runs[3], runs[5]))
     assert "".join(body.itertext()).replace(" PAGE ", "") == "SE SIDE 3 I RAPPORTEN."
+
+
+def test_english_names_and_discovery(tmp_path):
+    from translate.formats import discoverable, english_name
+
+    assert english_name("b.html") == "b.en.html"
+    assert english_name("x.nitf.xml") == "x.en.nitf.xml"
+    assert english_name("x.XML") == "x.en.XML"
+    assert english_name("a.docx") == "a.en.docx"
+    assert english_name("notes") == "notes.en"
+    (tmp_path / "ntb.xml").write_bytes(NITF_SAMPLE.read_bytes())
+    (tmp_path / "feed.xml").write_bytes(b"<?xml version='1.0'?><rss/>")
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    found = sorted(p.name for p in tmp_path.iterdir() if discoverable(p))
+    assert found == ["ntb.xml", "old.doc"]

@@ -147,9 +147,14 @@ def _looks_like_html(head: bytes) -> bool:
     return _first_element_name(head) in ("html", "head", "body")
 
 
-def read_document(data: bytes, label: str, fmt: str | None = None) -> Document:
-    """Read ``data`` in format ``fmt`` (detected from ``label`` and the content when None)."""
-    name = normalise_name(fmt) if fmt else detect_format(label, data)
+def read_document(data: bytes, label: str, fmt: str | None = None, encoding: str | None = None) -> Document:
+    """Read ``data`` in format ``fmt`` (detected from ``label`` and the content when None).
+
+    ``encoding`` applies to plain text (the structured formats declare their own).
+    """
+    name = normalise_name(getattr(fmt, "value", fmt)) if fmt else detect_format(label, data)
+    if name == "txt":
+        return get_format(name).read(data, label, encoding)
     return get_format(name).read(data, label)
 
 
@@ -158,10 +163,33 @@ def write_document(document: Document) -> bytes:
     return get_format(document.format).write(document)
 
 
-def output_suffix(document_or_name: Document | str) -> str:
-    """The extension of outputs in the input's own format (``.html``, ``.docx``...)."""
-    name = document_or_name.format if isinstance(document_or_name, Document) else normalise_name(document_or_name)
-    return FORMATS[name][1]
+def english_name(name: str) -> str:
+    """The name of the English output in the input's own format: ``.en`` before the format's suffix.
+
+    ``b.html`` -> ``b.en.html``, ``x.nitf.xml`` -> ``x.en.nitf.xml``, ``x.xml`` -> ``x.en.xml``,
+    ``a.docx`` -> ``a.en.docx``, ``notes`` -> ``notes.en``.
+    """
+    lowered = name.lower()
+    for suffix in (".nitf.xml",):
+        if lowered.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)] + ".en" + name[-len(suffix) :]
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        return name + ".en"
+    return f"{stem}.en.{extension}"
+
+
+def discoverable(path) -> bool:
+    """Whether a batch picks up this file by default: a supported extension (an ``.xml`` only
+    with an ``<nitf`` root) or a legacy ``.doc`` (picked up to be reported: only .docx is read)."""
+    name = str(path).lower()
+    if name.endswith(".xml"):
+        try:
+            with open(path, "rb") as handle:
+                return _has_nitf_root(handle.read(_SNIFF))
+        except OSError:
+            return True  # reported when it is read
+    return name.endswith(supported_suffixes()) or name.endswith(".doc")
 
 
 def source_text(data: bytes, label: str, article: Article, encoding: str, warnings: list[str]) -> SourceText:
