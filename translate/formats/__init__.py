@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -185,6 +186,8 @@ def discoverable(path) -> bool:
     name = str(path).lower()
     if name.endswith(".xml"):
         try:
+            if not os.path.isfile(path):  # a FIFO or a device is never opened: the planner reports it
+                return True
             with open(path, "rb") as handle:
                 return _has_nitf_root(handle.read(_SNIFF))
         except OSError:
