@@ -155,8 +155,8 @@ def text_block(
     """A block of a structured document: ``text`` is already flat (one line, no markup).
 
     Copyright lines such as ``(©NTB)`` pass through; a leading dialogue dash is kept as
-    the block's prefix; headings, titles, captions and cells are one unit, the rest is
-    split into sentences.
+    the block's prefix; headings, titles and attribute values are one unit, the rest
+    (paragraphs, list items, cells, captions) is split into sentences.
     """
     spans = spans or []
     block = Block(kind, text, location=location, spans=spans, node=node)
@@ -171,7 +171,7 @@ def text_block(
     match = _DIALOGUE_DASH.match(text)
     if match and kind in (PARAGRAPH, QUOTE, LIST_ITEM):
         block.prefix, body = match.group(0), text[match.end():]
-    if kind in (HEADING, TITLE, ATTRIBUTE, TABLE_CELL) or len(body) < 2:
+    if kind in (HEADING, TITLE, ATTRIBUTE) or len(body) < 2:
         pieces = [body.strip()]
     else:
         pieces = segment.split_sentences(body)
