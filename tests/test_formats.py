@@ -514,3 +514,26 @@ def test_english_names_and_discovery(tmp_path):
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     found = sorted(p.name for p in tmp_path.iterdir() if discoverable(p))
     assert found == ["ntb.xml", "old.doc"]
+
+
+def test_docx_identity_translation_changes_no_part_but_the_language(docx_bytes):
+    document = read_document(docx_bytes, "x.docx")
+    for sentence in document.article.sentences():
+        sentence.target = sentence.source
+    out = write_document(document)
+    before, after = zipfile.ZipFile(BytesIO(docx_bytes)), zipfile.ZipFile(BytesIO(out))
+    assert [n for n in before.namelist() if before.read(n) != after.read(n)] == ["word/styles.xml"]  # w:lang nb-NO -> en
+
+
+@pytest.mark.parametrize("sample", [NITF_SAMPLE, HTML_SAMPLE, MARKDOWN_SAMPLE])
+def test_identity_translation_gives_back_the_original(sample):
+    """With the English equal to the Norwegian, only language markers (and Markdown's
+    paragraph line joins) differ: everything else is byte-identical."""
+    data = sample.read_bytes()
+    _, out = roundtrip(data, sample.name, lambda text: text)
+    if sample == NITF_SAMPLE:
+        assert out == data.replace(b'baselang="nb-NO"', b'baselang="en"')
+    elif sample == HTML_SAMPLE:
+        assert out == data.replace(b'<html lang="nb">', b'<html lang="en">')
+    else:
+        assert out == data.replace(b"**stramt**.\nDet er", b"**stramt**. Det er")

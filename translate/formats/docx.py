@@ -25,7 +25,7 @@ from lxml import etree
 from translate.article import CAPTION, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, place_spans
+from translate.formats.inline import TextBuilder, place_spans, spacing_drops
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -233,9 +233,13 @@ def _write_paragraph(block, alignments: dict) -> None:
             owner[position] = current
         else:
             current = owner[position]
+    # A tab or break stood for a space in the sentence: that space is the tab or break
+    # itself, not text to write next to it.
+    dropped = spacing_drops(block, target, SPACING)
     text_of = {i: [] for i in runs}
     for position, i in enumerate(owner):
-        text_of[i].append((position, target[position]))
+        if position not in dropped:
+            text_of[i].append((position, target[position]))
     for i in runs:
         kept = [(s.target_start, s.node) for s in block.spans if s.parent == i]
         _rebuild_run(block.spans[i].node, text_of[i], kept)

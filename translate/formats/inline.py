@@ -324,19 +324,44 @@ def children_of(block: Block, parent: int | None) -> list[int]:
     return [i for i, span in enumerate(block.spans) if span.parent == parent]
 
 
-def layout(block: Block, parent: int | None, lo: int, hi: int, target: str) -> list[tuple[str, object]]:
+def spacing_drops(block: Block, target: str, kinds: frozenset[str] | set[str]) -> set[int]:
+    """Positions of the English spaces that a break or tab element stands for.
+
+    A ``<br>`` or a DOCX tab was read as a space so the words around it stay apart; in the
+    English that space is the element itself, so the one next to where it was placed is
+    not written as text (``word<br>next``, not ``word<br> next``).
+    """
+    dropped: set[int] = set()
+    for span in block.spans:
+        if span.keep and span.kind in kinds and span.target_start is not None:
+            at = span.target_start
+            if at < len(target) and target[at] == " " and at not in dropped:
+                dropped.add(at)
+            elif at > 0 and target[at - 1] == " " and at - 1 not in dropped:
+                dropped.add(at - 1)
+    return dropped
+
+
+def layout(
+    block: Block, parent: int | None, lo: int, hi: int, target: str, dropped: set[int] | None = None
+) -> list[tuple[str, object]]:
     """The content of ``parent`` on the English as ("text", str) and ("span", index) items."""
     items: list[tuple[str, object]] = []
+    dropped = dropped or set()
+
+    def text(a: int, b: int) -> str:
+        return "".join(target[i] for i in range(a, b) if i not in dropped) if dropped else target[a:b]
+
     cursor = lo
     for index in children_of(block, parent):
         span = block.spans[index]
         if span.target_start > cursor:
-            items.append(("text", target[cursor : span.target_start]))
+            items.append(("text", text(cursor, span.target_start)))
         items.append(("span", index))
         cursor = max(cursor, span.target_end)
     if hi > cursor:
-        items.append(("text", target[cursor:hi]))
-    return items
+        items.append(("text", text(cursor, hi)))
+    return [item for item in items if item != ("text", "")]
 
 
 # ASCII whitespace only, as HTML collapses it: a no-break space (&nbsp;) is kept as it is.

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from translate.article import ATTRIBUTE, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, block_target, layout, place_spans
+from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops
 from translate.io import decode_source
 
 FRONT_MATTER_TEXT_KEYS = frozenset(
@@ -281,26 +281,27 @@ def _title(title: str) -> str:
 def render_inline(block, continuation: str = "", table: bool = False, alignments: dict | None = None) -> str:
     """The block's English as Markdown, its inline elements around their placed words."""
     target = place_spans(block, alignments)
-    return _render_items(block, layout(block, None, 0, len(target), target), target, continuation, table)
+    dropped = spacing_drops(block, target, {"hardbreak"})
+    return _render_items(block, layout(block, None, 0, len(target), target, dropped), target, continuation, table, dropped)
 
 
-def _render_items(block, items, target: str, continuation: str, table: bool) -> str:
+def _render_items(block, items, target: str, continuation: str, table: bool, dropped: set[int]) -> str:
     out = []
     for kind, value in items:
         if kind == "text":
             out.append(escape(value, table))
         else:
-            out.append(_render_span(block, value, target, continuation, table))
+            out.append(_render_span(block, value, target, continuation, table, dropped))
     return "".join(out)
 
 
-def _render_span(block, index: int, target: str, continuation: str, table: bool) -> str:
+def _render_span(block, index: int, target: str, continuation: str, table: bool, dropped: set[int]) -> str:
     span = block.spans[index]
     info: MdInline = span.node
     token = info.token
     attrs = {**span.attrs, **info.overrides}
-    inner_items = layout(block, index, span.target_start, span.target_end, target)
-    inner = _render_items(block, inner_items, target, continuation, table)
+    inner_items = layout(block, index, span.target_start, span.target_end, target, dropped)
+    inner = _render_items(block, inner_items, target, continuation, table, dropped)
     if span.kind == "code":
         content = token.content
         fence = token.markup

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from translate.article import ATTRIBUTE, PARAGRAPH, QUOTE, Block, InlineSpan, text_block
-from translate.formats.inline import TextBuilder, block_target, layout, place_spans
+from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops
+
+_SPACING = frozenset(("br",))
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ASCII_SPACE = " \t\n\r\f"
@@ -229,7 +231,7 @@ def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
             write_run(block, alignments)
 
 
-def _new_element(block: Block, index: int, target: str):
+def _new_element(block: Block, index: int, target: str, dropped: set[int]):
     span = block.spans[index]
     if span.keep:
         element = copy.deepcopy(span.node)
@@ -240,11 +242,14 @@ def _new_element(block: Block, index: int, target: str):
         element.remove(child)
     element.text = None
     element.tail = None
-    _fill(element, block, layout(block, index, span.target_start, span.target_end, target), target)
+    _fill(element, block, layout(block, index, span.target_start, span.target_end, target, dropped), target, dropped=dropped)
     return element
 
 
-def _fill(element, block: Block, items, target: str, lead: str = "", trail: str = "", set_text=None, insert_at=None):
+def _fill(
+    element, block: Block, items, target: str, lead: str = "", trail: str = "", set_text=None, insert_at=None,
+    dropped: set[int] | None = None,
+):
     """Write ``items`` as the content of ``element`` (or of a run inside it)."""
     text = lead
     last = None
@@ -256,7 +261,7 @@ def _fill(element, block: Block, items, target: str, lead: str = "", trail: str 
             else:
                 last.tail = (last.tail or "") + value
             continue
-        child = _new_element(block, value, target)
+        child = _new_element(block, value, target, dropped or set())
         if position is None:
             element.append(child)
         else:
@@ -276,7 +281,8 @@ def _fill(element, block: Block, items, target: str, lead: str = "", trail: str 
 def write_run(block: Block, alignments: dict | None = None) -> None:
     run: Run = block.node
     target = place_spans(block, alignments)
-    items = layout(block, None, 0, len(target), target)
+    dropped = spacing_drops(block, target, _SPACING)
+    items = layout(block, None, 0, len(target), target, dropped)
     for child in run.children:
         run.parent.remove(child)
     if run.anchor is None:
@@ -291,7 +297,7 @@ def write_run(block: Block, alignments: dict | None = None) -> None:
         def set_text(text: str) -> None:
             run.anchor.tail = text or None
 
-    _fill(run.parent, block, items, target, run.lead, run.trail, set_text, insert_at)
+    _fill(run.parent, block, items, target, run.lead, run.trail, set_text, insert_at, dropped)
 
 
 def syntax_error_message(label: str, what: str, error: etree.XMLSyntaxError) -> str:
