@@ -30,11 +30,7 @@ def words_of_pieces(pieces: list[str]) -> list[int] | None:
         if piece in _SPECIAL:
             out.append(-1)
             continue
-        if piece.startswith(SPM_SPACE) or index < 0:
-            if piece == SPM_SPACE:  # a lone ▁ before punctuation: the next piece starts the word
-                index += 1
-                out.append(index)
-                continue
+        if piece.startswith(SPM_SPACE) or index < 0:  # a lone ▁ starts a word too
             index += 1
         out.append(index)
     return out
@@ -98,8 +94,6 @@ def _ctranslate2(backend, pairs):
 
 
 def _transformers(backend, pairs):
-    torch = backend.torch
-    tokenizer = backend.tokenizer
     network = backend.network
     # SDPA attention returns no weights: switch to eager for this pass, then back.
     previous = getattr(network.config, "_attn_implementation", None)

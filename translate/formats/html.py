@@ -13,8 +13,6 @@ a ``<meta charset>`` that says otherwise is updated.
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
