@@ -537,3 +537,8 @@ def test_identity_translation_gives_back_the_original(sample):
         assert out == data.replace(b'<html lang="nb">', b'<html lang="en">')
     else:
         assert out == data.replace(b"**stramt**.\nDet er", b"**stramt**. Det er")
+
+
+def test_html_without_doctype_gets_none():
+    _, out = roundtrip("<html><body><p>Hei på deg.</p></body></html>".encode(), "f.html")
+    assert out.decode() == "<html><body><p>HEI PÅ DEG.</p></body></html>\n"

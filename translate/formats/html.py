@@ -103,7 +103,10 @@ def read(data: bytes, label: str) -> Document:
     if lang:
         article.metadata["lang"] = lang
     fragment = not _has_document_element(data)
-    return Document("html", article, source_text(data, label, article, encoding, warnings), state=(tree, fragment))
+    # libxml2 gives every HTML document a DOCTYPE; write one only where the source had it.
+    has_doctype = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:9].lower() == b"<!doctype"
+    state = (tree, fragment, has_doctype)
+    return Document("html", article, source_text(data, label, article, encoding, warnings), state=state)
 
 
 def _has_document_element(data: bytes) -> bool:
@@ -117,7 +120,7 @@ def _has_document_element(data: bytes) -> bool:
 
 
 def write(document: Document) -> bytes:
-    tree, fragment = document.state
+    tree, fragment, has_doctype = document.state
     write_blocks(document.article.blocks, document.article.alignments)
     root = tree.getroot()
     set_language(root)
@@ -130,5 +133,8 @@ def write(document: Document) -> bytes:
         body = root.find("body")
         parts = [body.text or ""] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
         return "".join(parts).encode("utf-8")
-    text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
+    if has_doctype:
+        text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
+    else:
+        text = etree.tostring(root, method="html", encoding="unicode")
     return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")
