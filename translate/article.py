@@ -13,7 +13,12 @@ from translate import segment
 from translate.language import should_translate
 
 META, HEADING, PARAGRAPH, QUOTE, FOOTER = "meta", "heading", "paragraph", "quote", "footer"
-BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER)
+# Kinds that structured formats (translate.formats) add; renderers treat them like paragraphs.
+TITLE, LIST_ITEM, TABLE_CELL, CAPTION, ATTRIBUTE = "title", "list-item", "table-cell", "caption", "attribute"
+BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER, TITLE, LIST_ITEM, TABLE_CELL, CAPTION, ATTRIBUTE)
+# Sentence flag: an inline element (link, bold, DOCX run) was put on the English by relative
+# position, not by finding its words; its place in the sentence is approximate.
+FLAG_MARKUP_BY_POSITION = "markup-by-position"
 
 # The blank-line rule (one home): a line holding only spaces or tabs between two line breaks
 # ends a block, in Norwegian sources and in English text alike.
@@ -37,6 +42,40 @@ class Sentence:
 
 
 @dataclass
+class InlineSpan:
+    """An inline element (link, bold, a DOCX run...) over ``block.source[start:end]``.
+
+    ``kind`` and ``attrs`` are what the JSON shows; ``node`` is the format's own handle
+    (an lxml element, a Markdown token) that its writer copies back. ``parent`` is the
+    index of the enclosing span in ``block.spans`` (spans nest as the markup does).
+    ``keep`` marks atomic elements written back unchanged (inline code, an image, a line
+    break). ``target_start``/``target_end`` are set on the English by
+    ``translate.formats.inline.place_spans``.
+    """
+
+    start: int
+    end: int
+    kind: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    parent: int | None = None
+    keep: bool = False
+    node: object = field(default=None, repr=False, compare=False)
+    target_start: int | None = None
+    target_end: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "attrs": dict(self.attrs),
+            "parent": self.parent,
+            "target_start": self.target_start,
+            "target_end": self.target_end,
+        }
+
+
+@dataclass
 class Block:
     """A blank-line-separated part of the article.
 
@@ -48,6 +87,13 @@ class Block:
     source: str
     prefix: str = ""
     sentences: list[Sentence] = field(default_factory=list)
+    # Where the block sits in its document (an XPath-like path, ``word/document.xml#p12``,
+    # ``lines 3-5``); None for plain text. Shown in the JSON.
+    location: str | None = None
+    # Inline elements over ``source`` (structured formats only), in document order.
+    spans: list[InlineSpan] = field(default_factory=list)
+    # The format's handle on the block's place in the document, for its writer.
+    node: object = field(default=None, repr=False, compare=False)
 
     @property
     def target(self) -> str | None:
@@ -62,6 +108,15 @@ class Block:
 class Article:
     blocks: list[Block]
     metadata: dict[str, str] = field(default_factory=dict)
+    # The input format as ``--from`` names it (txt, html, md, docx, nitf), set by translate.formats.
+    format: str = "txt"
+    # (source sentence, English) -> word links from the model's attention, for placing inline
+    # markup (translate.formats.align); empty unless alignment was asked for.
+    alignments: dict = field(default_factory=dict, repr=False)
+
+    def plain_text(self) -> str:
+        """The source text of every block, blank-line separated (language checks, summaries)."""
+        return "\n\n".join(block.source for block in self.blocks if block.source.strip())
 
     def sentences(self) -> list[Sentence]:
         return [s for block in self.blocks for s in block.sentences]
@@ -108,6 +163,36 @@ def parse_article(text: str) -> Article:
         sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces]
         blocks.append(Block(kind, flat, prefix=prefix, sentences=sentences))
     return Article(blocks, metadata)
+
+
+def text_block(
+    kind: str, text: str, location: str | None = None, spans: list[InlineSpan] | None = None, node: object = None
+) -> Block:
+    """A block of a structured document: ``text`` is already flat (one line, no markup).
+
+    Copyright lines such as ``(©NTB)`` pass through; a leading dialogue dash is kept as
+    the block's prefix; headings, titles and attribute values are one unit, the rest
+    (paragraphs, list items, cells, captions) is split into sentences.
+    """
+    spans = spans or []
+    block = Block(kind, text, location=location, spans=spans, node=node)
+    stripped = text.strip()
+    if not stripped:
+        return block
+    if _FOOTER.match(stripped):
+        block.kind = FOOTER if kind == PARAGRAPH else kind
+        block.sentences = [Sentence(text, translate=False)]
+        return block
+    body = text
+    match = _DIALOGUE_DASH.match(text)
+    if match and kind in (PARAGRAPH, QUOTE, LIST_ITEM):
+        block.prefix, body = match.group(0), text[match.end():]
+    if kind in (HEADING, TITLE, ATTRIBUTE) or len(body) < 2:
+        pieces = [body.strip()]
+    else:
+        pieces = segment.split_sentences(body)
+    block.sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces if piece]
+    return block
 
 
 def classify_block(chunk: str, first: bool = False) -> str:

@@ -19,6 +19,8 @@ from translate.settings import (
     MAX_BEAM_SIZE,
     Backend,
     Device,
+    InlineAlignment,
+    InputFormat,
     OutputFormat,
     Settings,
     Summarizer,
@@ -57,7 +59,21 @@ EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
+]
+FromOpt = Annotated[
+    Optional[InputFormat],
+    typer.Option("--from", help="Read the input as this format (default: from its content and extension)."),
+]
+InlineAlignmentOpt = Annotated[
+    InlineAlignment,
+    typer.Option(
+        "--inline-alignment",
+        help="Placing links/bold/runs on the English where their words are not found: position, or attention (the model's).",
+    ),
+]
 SummaryOpt = Annotated[bool, typer.Option("--summary", help="Add an English summary (see `nb2en summarize`).")]
 StyleOpt = Annotated[
     SummaryStyle, typer.Option("--style", help="Summary style: short (2-3 sentences), headline (one line) or bullets (3-5).")
@@ -93,6 +109,8 @@ TRANSLATION_OPTIONS = [
     _option("cache_dir", CacheDirOpt, None),
     _option("no_cache", NoCacheOpt, False),
     _option("encoding", EncodingOpt, None),
+    _option("input_format", FromOpt, None),
+    _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -132,6 +150,8 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         cache_dir=shared.get("cache_dir"),
         use_cache=not shared.get("no_cache", False),
         encoding=shared.get("encoding"),
+        input_format=shared.get("input_format"),
+        inline_alignment=shared.get("inline_alignment", InlineAlignment.position),
         output_format=fmt,
         summary=summary,
         summary_style=shared.get("style", SummaryStyle.short),
@@ -217,14 +237,37 @@ def check_output(path: str, output: Optional[Path]) -> None:
         raise OutputError(f"Cannot write {output}: permission denied. Choose a writable output path.")
 
 
-def translate_one(path: str, settings: Settings, summarizer=None):
-    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
-    from translate.io import read_source
-    from translate.pipeline import Translator, summarize_article, translate_article
+def read_article(path: str, settings: Settings):
+    """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
+    from translate.formats import read_document
+    from translate.io import read_input
 
-    source = read_source(path, settings.encoding)
+    return read_document(read_input(path), path, settings.input_format, settings.encoding)
+
+
+def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
+    """A DOCX comes back as a DOCX: binary, so it needs -o (never written to a terminal)."""
+    from translate.errors import UsageError
+
+    if document.binary and settings.output_format is OutputFormat.same and output is None:
+        raise UsageError(
+            f"{path} is a .docx, so its English is a .docx too (binary). Pass -o FILE.docx, "
+            "or --format text, markdown or json to print it."
+        )
+
+
+def translate_one(path: str, settings: Settings, summarizer=None, output: Optional[Path] = None):
+    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
+    from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
+
+    document = read_article(path, settings)
+    check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
-        result = translate_article(source, translator)
+        result = translate_prepared([prepare_document(document)], translator)[0]
+        if settings.inline_alignment is InlineAlignment.attention:
+            from translate.formats.align import align_article
+
+            align_article(result.article, translator.backend)
         if summarizer is not None:
             summarize_article(result, summarizer, translator.cache)
     for message in result.warnings:
@@ -232,10 +275,14 @@ def translate_one(path: str, settings: Settings, summarizer=None):
     return result
 
 
-def emit(content: str, output: Optional[Path]) -> None:
+def emit(content: str | bytes, output: Optional[Path]) -> None:
     if output is None:
-        sys.stdout.write(content)
-        sys.stdout.flush()
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(content)
+            sys.stdout.flush()
         return
     from translate.io import write_atomic
 
@@ -248,19 +295,21 @@ def translate(
     path: PathArg,
     shared: dict,
     output: OutputOpt = None,
-    fmt: FormatOpt = OutputFormat.text,
+    fmt: FormatOpt = OutputFormat.same,
     summary: SummaryOpt = False,
 ) -> None:
-    """Translate one Norwegian article into English, keeping its blocks in order."""
+    """Translate one Norwegian article (text, HTML, Markdown, DOCX or NITF) into English, in its own format."""
 
     def work() -> int:
-        from translate.render import render
+        from translate.render import render_output, writes_own_format
 
         check_output(path, output)
         settings = build_settings(shared, fmt, summary)
         chosen_summarizer = optional_summarizer(settings, shared)
-        result = translate_one(path, settings, chosen_summarizer)
-        emit(render(result, settings.output_format), output)
+        result = translate_one(path, settings, chosen_summarizer, output)
+        if result.summary and writes_own_format(result, settings.output_format):
+            warn("the summary is not written into the document; use --format json, text or markdown to see it.")
+        emit(render_output(result, settings.output_format), output)
         return EXIT_OK
 
     run_guarded(shared["debug"], work)
@@ -294,15 +343,16 @@ def summarize(
 
 
 @app.command()
-def split(path: PathArg, encoding: EncodingOpt = None, debug: DebugOpt = False) -> None:
-    """Print the article one sentence per line, with a blank line between blocks."""
+def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = None, debug: DebugOpt = False) -> None:
+    """Print the article one sentence per line, with a blank line between blocks (any format)."""
 
     def work() -> int:
-        from translate.article import parse_article, render_sentences
-        from translate.io import read_source
+        from translate.article import render_sentences
+        from translate.formats import read_document
+        from translate.io import read_input
 
-        source = read_source(path, encoding)
-        sys.stdout.write(render_sentences(parse_article(source.text)))
+        document = read_document(read_input(path), path, input_format, encoding)
+        sys.stdout.write(render_sentences(document.article))
         return EXIT_OK
 
     run_guarded(debug, work)
@@ -312,10 +362,13 @@ def split(path: PathArg, encoding: EncodingOpt = None, debug: DebugOpt = False) 
 @with_options(TRANSLATION_OPTIONS, SUMMARY_OPTIONS, DEBUG_OPTION)
 def batch(
     in_dir: Annotated[Path, typer.Argument(help="Folder of Norwegian articles (searched recursively).", show_default=False)],
-    out_dir: Annotated[Path, typer.Argument(help="Output folder; mirrors IN_DIR (a/b.txt -> a/b.en.txt).", show_default=False)],
+    out_dir: Annotated[Path, typer.Argument(help="Output folder; mirrors IN_DIR (a/b.html -> a/b.en.html).", show_default=False)],
     shared: dict,
-    pattern: Annotated[str, typer.Option("--pattern", help="Glob relative to IN_DIR for the articles (must stay inside IN_DIR).")] = "**/*.txt",
-    fmt: FormatOpt = OutputFormat.text,
+    pattern: Annotated[
+        Optional[str],
+        typer.Option("--pattern", help="Glob relative to IN_DIR for the articles (default: every supported format; must stay inside IN_DIR)."),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.same,
     force: Annotated[bool, typer.Option("--force", help="Redo files whose output is already up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output; a line at the end only if something failed.")] = False,
     window_sentences: Annotated[

@@ -44,6 +44,13 @@ def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
     return decode_source(data, label, encoding)
 
 
+def read_input(path: str | Path) -> bytes:
+    """The raw bytes of ``path`` (or stdin for ``-``), with the same clear errors as ``read_source``."""
+    if str(path) == STDIN:
+        return sys.stdin.buffer.read()
+    return _read_bytes(Path(path))
+
+
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise InputError(f"No such file: {path}. Check the path and try again.")
@@ -164,8 +171,8 @@ def _control_fraction(text: str) -> float:
     return sum(1 for _ in _CONTROL.finditer(text)) / len(text)
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` via a temporary file in the same folder and a rename.
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8, or bytes as they are) via a temporary file and a rename.
 
     A crash or kill at any moment leaves either the old file or the whole new one, never
     a half-written file that a resumed batch would mistake for done.
@@ -178,7 +185,11 @@ def write_atomic(path: Path, content: str) -> None:
         raise OutputError(f"Cannot write to {path.parent}: {error.strerror or error}. Choose a writable output folder.") from None
     try:
         os.fchmod(fd, 0o666 & ~_current_umask())  # mkstemp makes 0600; give outputs the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        if isinstance(content, bytes):
+            handle = os.fdopen(fd, "wb")
+        else:
+            handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        with handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())

@@ -55,6 +55,9 @@ class ArticleResult:
     warnings: list[str] = field(default_factory=list)
     # Set with ``summary`` by summarize_article: style, summarizer, model, prompt, cached, chunks, flags.
     summary_info: dict | None = None
+    # The structured document (translate.formats.Document) the article was read from, for
+    # writing the English back in its own format; None for an article parsed from text.
+    document: object = None
 
     @property
     def flags(self) -> list[str]:
@@ -213,6 +216,8 @@ class PreparedArticle:
     article: Article
     warnings: list[str]
     parse_seconds: float = 0.0
+    # The document the article was read from (translate.formats), when it was.
+    document: object = None
 
     @property
     def sentence_count(self) -> int:
@@ -227,6 +232,19 @@ def prepare_article(source: SourceText) -> PreparedArticle:
     if source.text.strip() and not looks_norwegian(source.text):
         warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
     return PreparedArticle(source, article, warnings, time.perf_counter() - started)
+
+
+def prepare_document(document, parse_seconds: float = 0.0) -> PreparedArticle:
+    """An already-read document (``translate.formats.read_document``) as a PreparedArticle.
+
+    The format's reader did the parsing: blocks, sentences, inline spans and locations are
+    used as they are (nothing is parsed twice); the same language check as for text.
+    """
+    source = document.source
+    warnings = list(source.warnings)
+    if source.text.strip() and not looks_norwegian(source.text):
+        warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
+    return PreparedArticle(source, document.article, warnings, parse_seconds, document)
 
 
 def translate_prepared(prepared: list[PreparedArticle], translator: Translator) -> list[ArticleResult]:
@@ -256,7 +274,8 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
             timings["shared_batch_articles"] = len(prepared)
         results.append(
             ArticleResult(
-                p.source, p.article, translator.model_info(), counts, timings, warnings=p.warnings + translator_warnings
+                p.source, p.article, translator.model_info(), counts, timings, warnings=p.warnings + translator_warnings,
+                document=p.document,
             )
         )
     return results
@@ -293,10 +312,18 @@ class SummaryResult:
 
 
 def summary_source_text(result: ArticleResult) -> str:
-    """The English a summary is made from: the translated blocks except meta and footer."""
-    from translate.article import FOOTER, META
+    """The English a summary is made from: the translated blocks except meta and footer.
 
-    parts = [block.target.strip() for block in result.article.blocks if block.kind not in (META, FOOTER) and block.target]
+    For a structured document: its running text (headings, paragraphs, lists, tables,
+    captions); translated attributes (alt text, meta descriptions) and a title that repeats
+    the first heading are left out.
+    """
+    from translate.article import ATTRIBUTE, FOOTER, META, TITLE
+
+    blocks = [block for block in result.article.blocks if block.kind not in (META, FOOTER, ATTRIBUTE)]
+    headings = {block.source for block in blocks if block.kind != TITLE}
+    blocks = [block for block in blocks if not (block.kind == TITLE and block.source in headings)]
+    parts = [block.target.strip() for block in blocks if block.target]
     return "\n\n".join(part for part in parts if part)
 
 

@@ -37,9 +37,31 @@ class Device(str, Enum):
 
 
 class OutputFormat(str, Enum):
+    """``same``: the input's own format (HTML in, HTML out; text for a .txt)."""
+
+    same = "same"
     text = "text"
     markdown = "markdown"
     json = "json"
+
+
+class InputFormat(str, Enum):
+    """``--from``: force how the input is read (default: from its content and extension)."""
+
+    txt = "txt"
+    html = "html"
+    md = "md"
+    docx = "docx"
+    nitf = "nitf"
+
+
+class InlineAlignment(str, Enum):
+    """How inline markup (links, bold, DOCX runs) is placed on the English where its words
+    are not found verbatim: ``position`` (relative position between anchor words; no model
+    needed) or ``attention`` (the translation model's cross-attention)."""
+
+    position = "position"
+    attention = "attention"
 
 
 class SummaryFormat(str, Enum):
@@ -86,8 +108,9 @@ class Settings:
     repair: bool = True
     cache_dir: Path | None = None
     use_cache: bool = True
-    input_format: str | None = None
+    input_format: InputFormat | None = None
     output_format: OutputFormat = OutputFormat.text
+    inline_alignment: InlineAlignment = InlineAlignment.position
     encoding: str | None = None
     glossary: Path | None = None
     summary: bool = False
@@ -102,6 +125,9 @@ class Settings:
         set_(self, "backend", _choice(Backend, self.backend, "backend"))
         set_(self, "device", _choice(Device, self.device, "device"))
         set_(self, "output_format", _choice(OutputFormat, self.output_format, "format"))
+        if self.input_format is not None:
+            set_(self, "input_format", _choice(InputFormat, self.input_format, "input format (--from)"))
+        set_(self, "inline_alignment", _choice(InlineAlignment, self.inline_alignment, "inline alignment"))
         set_(self, "summary_style", _choice(SummaryStyle, self.summary_style, "summary style"))
         set_(self, "summarizer", _choice(Summarizer, self.summarizer, "summarizer"))
         if not isinstance(self.beam_size, int) or not 1 <= self.beam_size <= MAX_BEAM_SIZE:
@@ -174,8 +200,10 @@ class Settings:
             {
                 "state": FINGERPRINT_VERSION,
                 **self.translation_fields(backend_identity),
-                "input_format": self.input_format,
+                "input_format": self.input_format.value if self.input_format is not None else None,
                 "format": self.output_format.value,
+                # Only where it is not the default, so fingerprints made without it still hold.
+                **({"inline_alignment": self.inline_alignment.value} if self.inline_alignment is not InlineAlignment.position else {}),
                 "encoding": self.encoding,
                 "summary": summary_identity if summary_identity is not None else self.summary_fields(),
             },

@@ -10,7 +10,8 @@ from pathlib import Path
 REPORT_NAME = "nb2en-report.jsonl"
 STATE_NAME = ".nb2en-state.jsonl"
 LOCK_NAME = ".nb2en-batch.lock"
-DEFAULT_PATTERN = "**/*.txt"
+# None: every file of a supported format (translate.formats.discoverable).
+DEFAULT_PATTERN = None
 DEFAULT_WINDOW_SENTENCES = 256
 DEFAULT_WINDOW_FILES = 64
 DEFAULT_ENGINE = "local"
@@ -27,7 +28,7 @@ class BatchOptions:
 
     in_dir: Path
     out_dir: Path
-    pattern: str = DEFAULT_PATTERN
+    pattern: str | None = DEFAULT_PATTERN
     force: bool = False
     window_sentences: int = DEFAULT_WINDOW_SENTENCES
     window_files: int = DEFAULT_WINDOW_FILES
@@ -83,9 +84,17 @@ class BatchProgress:
 
 
 def output_relative(relative: Path, fmt: str) -> Path:
-    """``a/b.txt`` -> ``a/b.en.txt`` (``.en.md``, ``.en.json`` for the other formats)."""
+    """``a/b.txt`` -> ``a/b.en.txt`` (``.en.md``, ``.en.json`` for the other formats).
+
+    In the input's own format (``same``): ``.en`` before its suffix, ``a/b.html`` ->
+    ``a/b.en.html``, ``x.nitf.xml`` -> ``x.en.nitf.xml``, ``c.docx`` -> ``c.en.docx``.
+    """
     from translate.render import EXTENSIONS
 
+    if fmt == "same":
+        from translate.formats import english_name
+
+        return relative.parent / english_name(relative.name)
     return relative.parent / f"{relative.stem}.{OUTPUT_TAG}.{EXTENSIONS[fmt]}"
 
 

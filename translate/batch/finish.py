@@ -115,7 +115,7 @@ class Finisher:
         Expected errors (nb2en's, OS, decoding) fail this file only; the fatal ones are
         re-raised by the caller's policy, everything else propagates and stops the run.
         """
-        from translate.render import render
+        from translate.render import render_output
 
         started = time.perf_counter()
         words = len(prepared.source.text.split())
@@ -131,7 +131,7 @@ class Finisher:
         try:
             if self.summarize is not None:
                 self.summarize(result)
-            content = render(result, self.fmt)
+            content = render_output(result, self.fmt)
             write_atomic(item.output, content)
         except BaseException as error:
             if isinstance(error, Exception):
@@ -143,7 +143,7 @@ class Finisher:
                 "source": item.relative,
                 "source_sha256": prepared.source.sha256,
                 "settings": self.fingerprint,
-                "output_sha256": sha256_bytes(content.encode("utf-8")),
+                "output_sha256": sha256_bytes(content if isinstance(content, bytes) else content.encode("utf-8")),
                 "sentences": prepared.sentence_count,
                 "words": words,
                 "flags": result.flags,

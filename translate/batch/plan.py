@@ -60,7 +60,8 @@ def check_folders(options: BatchOptions) -> None:
             f"The output folder {out_dir} is (or contains) the input folder. "
             "Choose an output folder outside the input folder, or a subfolder of it."
         )
-    check_pattern(options.pattern)
+    if options.pattern is not None:
+        check_pattern(options.pattern)
 
 
 def check_pattern(pattern: str) -> None:
@@ -105,8 +106,12 @@ def discover(options: BatchOptions, fmt: str, stop: Callable[[], bool] = lambda:
     in_real = in_dir.resolve()
     out_abs = Path(options.out_dir).resolve()
     matches = []
+    from translate.formats import discoverable
+
     try:
-        for path in in_dir.glob(options.pattern):
+        for path in in_dir.glob(options.pattern or "**/*"):
+            if options.pattern is None and (path.is_dir() or not discoverable(path)):
+                continue  # by default: every file of a supported format
             if stop():
                 raise BatchInterrupted()
             matches.append(path)

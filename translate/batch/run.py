@@ -20,8 +20,9 @@ from translate.batch.engines import BatchEngine, create_engine
 from translate.batch.finish import Finisher, Report, SummarizeFn
 from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
 from translate.errors import BatchInterrupted, CacheError, ModelLoadError, Nb2enError
-from translate.io import read_source
-from translate.pipeline import PreparedArticle, Translator, prepare_article
+from translate.io import read_input
+from translate.pipeline import PreparedArticle, Translator, prepare_document
+from translate.settings import InlineAlignment
 
 # Per-file failures: the file is reported, the run goes on.
 EXPECTED_ERRORS = (Nb2enError, OSError, UnicodeError)
@@ -98,7 +99,12 @@ def _run(options, translator, progress, stop, summarize, engine, items, fingerpr
                     for row in plan.skipped:
                         finisher.emit(row, processed=False)
                     progress.start(len(items), len(plan.pending), summary.skipped)
-                    _Executor(options, settings.encoding, engine, finisher, stop, summary).run(plan.pending)
+                    align = None
+                    if settings.inline_alignment is InlineAlignment.attention:
+                        from translate.formats.align import align_article
+
+                        align = lambda article: align_article(article, translator.backend)  # noqa: E731
+                    _Executor(options, settings, engine, finisher, stop, summary, align).run(plan.pending)
                 except (KeyboardInterrupt, BatchInterrupted):
                     summary.interrupted = True
                     summary.not_started = len(items) - (summary.ok + summary.failed + summary.skipped)
@@ -110,9 +116,10 @@ def _run(options, translator, progress, stop, summarize, engine, items, fingerpr
 class _Executor:
     """Reads and parses each pending file once, fills windows, hands them to the engine."""
 
-    def __init__(self, options: BatchOptions, encoding, engine: BatchEngine, finisher: Finisher, stop, summary):
+    def __init__(self, options: BatchOptions, settings, engine: BatchEngine, finisher: Finisher, stop, summary, align=None):
         self.options = options
-        self.encoding = encoding
+        self.settings = settings
+        self.align = align
         self.engine = engine
         self.finisher = finisher
         self.stop = stop
@@ -147,13 +154,17 @@ class _Executor:
         if item.problem:
             self.finisher.fail(item, item.problem)
             return None
+        from translate.formats import read_document
+
         try:
-            source = read_source(item.source, self.encoding)
+            document = read_document(
+                read_input(item.source), str(item.source), self.settings.input_format, self.settings.encoding
+            )
         except EXPECTED_ERRORS as error:
             self.finisher.fail(item, error, time.perf_counter() - started)
             return None
-        item.source_sha256 = source.sha256
-        return _Read(item, prepare_article(source), time.perf_counter() - started)
+        item.source_sha256 = document.source.sha256
+        return _Read(item, prepare_document(document), time.perf_counter() - started)
 
     def translate_window(self, window: list[_Read]) -> None:
         started = time.perf_counter()
@@ -172,6 +183,9 @@ class _Executor:
         except Exception as error:
             self._fail_all(window, error)
             raise
+        if self.align is not None:
+            for result in results:
+                self.align(result.article)
         elapsed = time.perf_counter() - started
         total = sum(read.prepared.sentence_count for read in window)
         for read, result in zip(window, results):
