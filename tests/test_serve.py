@@ -152,6 +152,40 @@ def test_translate_file_and_download(server):
     assert httpx.get(server.url + "/download_file/nope").status_code == 404
 
 
+@pytest.mark.parametrize("name", ["budsjett.html", "budsjett.md", "ntb-uvaer.nitf.xml", "notat.docx"])
+def test_translate_file_keeps_each_structured_format(server, name):
+    """An upload in any format nb2en reads comes back in that format, named like batch names it."""
+    import zipfile
+    from io import BytesIO
+
+    from format_samples import DATA, build_docx
+    from lxml import etree
+
+    data = build_docx() if name.endswith(".docx") else (DATA / name).read_bytes()
+    response = httpx.post(
+        server.url + "/translate_file",
+        data={"source": "nb", "target": "en"},
+        files={"file": (name, data, "application/octet-stream")},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    download = httpx.get(response.json()["translatedFileUrl"])
+    assert download.status_code == 200
+    english_name = name.replace(".nitf.xml", ".en.nitf.xml") if name.endswith(".nitf.xml") else name.replace(".", ".en.", 1)
+    assert f'filename="{english_name}"' in download.headers["content-disposition"]
+    english = download.content
+    assert english != data
+    if name.endswith(".docx"):
+        with zipfile.ZipFile(BytesIO(english)) as archive:
+            etree.fromstring(archive.read("word/document.xml"))
+    elif name.endswith(".xml"):
+        assert etree.fromstring(english).tag == "nitf"
+    elif name.endswith(".html"):
+        assert b"<table" in english and b"<script" in english
+    else:
+        assert english.decode("utf-8").startswith("---")  # the front matter is kept
+
+
 def test_download_urls_follow_a_trusted_proxys_scheme_and_host(server):
     response = httpx.post(
         server.url + "/translate_file",

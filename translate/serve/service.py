@@ -35,7 +35,19 @@ LANGUAGES = [
 SOURCE_CODES = ("nb", "no", "auto")
 TARGET_CODES = ("en",)
 # Formats a file upload may have (before the formats package: plain text only).
-UPLOAD_FORMATS = {"txt": "text/plain; charset=utf-8"}
+# Upload extension -> the format it is read as (every format translate.formats reads) ...
+UPLOAD_FORMATS = {
+    "txt": "txt", "text": "txt", "html": "html", "htm": "html", "xhtml": "html",
+    "md": "md", "markdown": "md", "docx": "docx", "nitf": "nitf", "xml": "nitf",
+}
+# ... and the media type of the English download in that format.
+MEDIA_TYPES = {
+    "txt": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "nitf": "application/xml",
+}
 
 
 @dataclass
@@ -306,11 +318,12 @@ class Service:
         self, data: bytes, label: str, *, summary: bool = False, style: str | None = None
     ):
         """Read an uploaded or pasted article, translate it (and summarize it); the ArticleResult."""
-        from translate.io import decode_source
-        from translate.pipeline import summarize_article, translate_article
+        from translate.formats import read_document
+        from translate.pipeline import prepare_document, summarize_article, translate_prepared
 
-        source = decode_source(data, label, self.options.settings.encoding)
-        result = translate_article(source, self.translator)
+        settings = self.options.settings
+        document = read_document(data, label, fmt=settings.input_format, encoding=settings.encoding)
+        result = translate_prepared([prepare_document(document)], self.translator)[0]
         self.metrics.count_article(result.cache.hits, result.cache.misses)
         if summary:
             summarizer = self.summarizer(style or self.options.settings.summary_style.value)
@@ -330,13 +343,18 @@ class Service:
 
     def render_download(self, result, filename: str) -> StoredFile:
         """The English of a translated upload in the upload's own format."""
-        from translate.render import render_text
+        from translate.formats import english_name
+        from translate.render import render_output
 
-        stem = Path(filename or "article.txt").name
-        base, dot, suffix = stem.rpartition(".")
-        name = f"{base}.en.{suffix}" if dot and base else f"{stem}.en.txt"
-        content = render_text(result) if not result.summary else _without_summary(result)
-        return StoredFile(name, UPLOAD_FORMATS["txt"], content.encode("utf-8"))
+        fmt = result.document.format if result.document is not None else "txt"
+        summary, result.summary = result.summary, None  # the download is the article; the summary is in the JSON
+        try:
+            content = render_output(result, "same")
+        finally:
+            result.summary = summary
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
 
 
 def plain_text_article(text: str):
@@ -352,16 +370,6 @@ def plain_text_article(text: str):
         article.blocks[0] = Block(PARAGRAPH, flat, sentences=sentences)
         article.metadata = {}
     return article
-
-
-def _without_summary(result) -> str:
-    from translate.render import render_text
-
-    summary, result.summary = result.summary, None
-    try:
-        return render_text(result)
-    finally:
-        result.summary = summary
 
 
 def check_language_pair(source: str, target: str) -> None:
