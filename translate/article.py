@@ -13,14 +13,21 @@ from translate import segment
 from translate.language import should_translate
 
 META, HEADING, PARAGRAPH, QUOTE, FOOTER = "meta", "heading", "paragraph", "quote", "footer"
-BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER)
+# Kinds that structured formats (translate.formats) add; renderers treat them like paragraphs.
+TITLE, LIST_ITEM, TABLE_CELL, CAPTION, ATTRIBUTE = "title", "list-item", "table-cell", "caption", "attribute"
+BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER, TITLE, LIST_ITEM, TABLE_CELL, CAPTION, ATTRIBUTE)
+# Sentence flag: an inline element (link, bold, DOCX run) was put on the English by relative
+# position, not by finding its words; its place in the sentence is approximate.
+FLAG_MARKUP_BY_POSITION = "markup-by-position"
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+# The blank-line rule (one home): a line holding only spaces or tabs between two line breaks
+# ends a block, in Norwegian sources and in English text alike.
+BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _META_LINE = re.compile(r"^\s*(?:date|dato)\s+\S+", re.I)
 _DIALOGUE_DASH = re.compile(r"^([–—-])\s+")
 _FOOTER = re.compile(r"^\(?\s*©.{0,60}$|^\((?:NTB|ANB|Reuters|AFP|AP|NTB[- ]\w+)\)$", re.I)
 _TERMINAL = tuple(".!?:;…»\"”')")
-_MAX_HEADING_WORDS = 14
+HEADING_MAX_WORDS = 14
 
 
 @dataclass
@@ -35,6 +42,40 @@ class Sentence:
 
 
 @dataclass
+class InlineSpan:
+    """An inline element (link, bold, a DOCX run...) over ``block.source[start:end]``.
+
+    ``kind`` and ``attrs`` are what the JSON shows; ``node`` is the format's own handle
+    (an lxml element, a Markdown token) that its writer copies back. ``parent`` is the
+    index of the enclosing span in ``block.spans`` (spans nest as the markup does).
+    ``keep`` marks atomic elements written back unchanged (inline code, an image, a line
+    break). ``target_start``/``target_end`` are set on the English by
+    ``translate.formats.inline.place_spans``.
+    """
+
+    start: int
+    end: int
+    kind: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    parent: int | None = None
+    keep: bool = False
+    node: object = field(default=None, repr=False, compare=False)
+    target_start: int | None = None
+    target_end: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "attrs": dict(self.attrs),
+            "parent": self.parent,
+            "target_start": self.target_start,
+            "target_end": self.target_end,
+        }
+
+
+@dataclass
 class Block:
     """A blank-line-separated part of the article.
 
@@ -46,6 +87,13 @@ class Block:
     source: str
     prefix: str = ""
     sentences: list[Sentence] = field(default_factory=list)
+    # Where the block sits in its document (an XPath-like path, ``word/document.xml#p12``,
+    # ``lines 3-5``); None for plain text. Shown in the JSON.
+    location: str | None = None
+    # Inline elements over ``source`` (structured formats only), in document order.
+    spans: list[InlineSpan] = field(default_factory=list)
+    # The format's handle on the block's place in the document, for its writer.
+    node: object = field(default=None, repr=False, compare=False)
 
     @property
     def target(self) -> str | None:
@@ -60,14 +108,37 @@ class Block:
 class Article:
     blocks: list[Block]
     metadata: dict[str, str] = field(default_factory=dict)
+    # The input format as ``--from`` names it (txt, html, md, docx, nitf), set by translate.formats.
+    format: str = "txt"
+    # (source sentence, English) -> word links from the model's attention, for placing inline
+    # markup (translate.formats.align); empty unless alignment was asked for.
+    alignments: dict = field(default_factory=dict, repr=False)
+
+    def plain_text(self) -> str:
+        """The source text of every block, blank-line separated (language checks, summaries)."""
+        return "\n\n".join(block.source for block in self.blocks if block.source.strip())
 
     def sentences(self) -> list[Sentence]:
         return [s for block in self.blocks for s in block.sentences]
 
 
+def split_blocks(text: str) -> list[str]:
+    """The non-empty blank-line-separated chunks of ``text``, in order."""
+    return [chunk for chunk in BLANK_LINES.split(text) if chunk.strip()]
+
+
+def looks_like_heading(line: str, terminal: tuple[str, ...] = _TERMINAL) -> bool:
+    """The heading rule (one home): a line without closing punctuation, at most 14 words.
+
+    ``terminal`` is the closing punctuation of the language at hand (English summaries
+    pass their own quote marks).
+    """
+    return not line.endswith(terminal) and len(line.split()) <= HEADING_MAX_WORDS
+
+
 def parse_article(text: str) -> Article:
     """Split text into blocks of kind meta, heading, paragraph, quote or footer."""
-    chunks = [chunk for chunk in _BLANK_LINES.split(text) if chunk.strip()]
+    chunks = split_blocks(text)
     blocks: list[Block] = []
     metadata: dict[str, str] = {}
     for index, chunk in enumerate(chunks):
@@ -94,6 +165,36 @@ def parse_article(text: str) -> Article:
     return Article(blocks, metadata)
 
 
+def text_block(
+    kind: str, text: str, location: str | None = None, spans: list[InlineSpan] | None = None, node: object = None
+) -> Block:
+    """A block of a structured document: ``text`` is already flat (one line, no markup).
+
+    Copyright lines such as ``(©NTB)`` pass through; a leading dialogue dash is kept as
+    the block's prefix; headings, titles and attribute values are one unit, the rest
+    (paragraphs, list items, cells, captions) is split into sentences.
+    """
+    spans = spans or []
+    block = Block(kind, text, location=location, spans=spans, node=node)
+    stripped = text.strip()
+    if not stripped:
+        return block
+    if _FOOTER.match(stripped):
+        block.kind = FOOTER if kind == PARAGRAPH else kind
+        block.sentences = [Sentence(text, translate=False)]
+        return block
+    body = text
+    match = _DIALOGUE_DASH.match(text)
+    if match and kind in (PARAGRAPH, QUOTE, LIST_ITEM):
+        block.prefix, body = match.group(0), text[match.end():]
+    if kind in (HEADING, TITLE, ATTRIBUTE) or len(body) < 2:
+        pieces = [body.strip()]
+    else:
+        pieces = segment.split_sentences(body)
+    block.sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces if piece]
+    return block
+
+
 def classify_block(chunk: str, first: bool = False) -> str:
     """The kind of one blank-line-separated chunk of the source."""
     stripped = chunk.strip()
@@ -104,7 +205,7 @@ def classify_block(chunk: str, first: bool = False) -> str:
         return FOOTER
     if _DIALOGUE_DASH.match(stripped):
         return QUOTE
-    if len(lines) == 1 and not stripped.endswith(_TERMINAL) and len(stripped.split()) <= _MAX_HEADING_WORDS:
+    if len(lines) == 1 and looks_like_heading(stripped):
         return HEADING
     return PARAGRAPH
 
@@ -118,3 +219,14 @@ def parse_metadata(line: str) -> dict[str, str]:
         if len(words) > 2:
             metadata["section"] = " ".join(words[2:])
     return metadata
+
+
+def render_sentences(article: Article) -> str:
+    """One sentence per line, a blank line between blocks (``nb2en split``)."""
+    lines = []
+    for block in article.blocks:
+        sentences = [s.source for s in block.sentences] or [block.source.strip()]
+        if block.prefix and sentences:
+            sentences[0] = block.prefix + sentences[0]
+        lines.append("\n".join(sentences))
+    return "\n\n".join(lines) + ("\n" if lines else "")

@@ -7,16 +7,22 @@ import json
 from translate.article import FOOTER, HEADING, META
 from translate.pipeline import ArticleResult
 
-FORMATS = ("text", "markdown", "json")
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
 
 
 def render(result: ArticleResult, fmt: str) -> str:
+    """The article in ``fmt`` (text, markdown or json; an ``OutputFormat`` works too)."""
+    fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
         return render_json(result)
     if fmt == "markdown":
         return render_markdown(result)
     return render_text(result)
+
+
+def render_summary(result: ArticleResult) -> str:
+    """The summary alone (``nb2en summarize``): one line break at the end, nothing else."""
+    return (result.summary or "") + "\n"
 
 
 def render_text(result: ArticleResult) -> str:
@@ -44,22 +50,57 @@ def render_markdown(result: ArticleResult) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def writes_own_format(result: ArticleResult, fmt) -> bool:
+    """Whether ``fmt`` means the input's own format writer (HTML, Markdown, DOCX, NITF)."""
+    fmt = getattr(fmt, "value", fmt)
+    document = result.document
+    if document is None or document.format == "txt":
+        return False
+    return fmt == "same" or (fmt == "markdown" and document.format == "md")
+
+
+def render_output(result: ArticleResult, fmt) -> str | bytes:
+    """What ``translate``/``batch`` write: the input's own format for ``same`` (bytes), else ``render``.
+
+    A structured document is written over its original (``translate.formats``) and carries
+    no summary; text, Markdown and JSON renderings do.
+    """
+    if writes_own_format(result, fmt):
+        from translate.formats import write_document
+
+        return write_document(result.document)
+    fmt = getattr(fmt, "value", fmt)
+    return render(result, "text" if fmt == "same" else fmt)
+
+
+def _block_dict(block, alignments: dict) -> dict:
+    entry = {
+        "kind": block.kind,
+        "location": block.location,
+        "source": block.source,
+        "target": block.target,
+        "sentences": [
+            {"source": s.source, "target": s.target, "cached": s.cached, "flags": s.flags} for s in block.sentences
+        ],
+    }
+    if block.spans:
+        from translate.formats.inline import place_spans
+
+        place_spans(block, alignments)  # where each inline element lands in the English
+        entry["spans"] = [span.to_dict() for span in block.spans]
+    return entry
+
+
 def result_to_dict(result: ArticleResult) -> dict:
     return {
-        "source": {"path": result.source.path, "sha256": result.source.sha256, "encoding": result.source.encoding},
+        "source": {
+            "path": result.source.path,
+            "sha256": result.source.sha256,
+            "encoding": result.source.encoding,
+            "format": result.article.format,
+        },
         "metadata": result.article.metadata,
-        "blocks": [
-            {
-                "kind": block.kind,
-                "source": block.source,
-                "target": block.target,
-                "sentences": [
-                    {"source": s.source, "target": s.target, "cached": s.cached, "flags": s.flags}
-                    for s in block.sentences
-                ],
-            }
-            for block in result.article.blocks
-        ],
+        "blocks": [_block_dict(block, result.article.alignments) for block in result.article.blocks],
         "summary": result.summary,
         "summary_info": result.summary_info,
         "model": result.model,

@@ -1,0 +1,140 @@
+"""HTML articles (lxml's lenient parser, which repairs broken markup as browsers do).
+
+Translated: the ``title``, headings, paragraphs, list items, table cells, captions and any
+other running text; the attributes ``alt``, ``title`` and the ``content`` of meta
+description/title tags (``description``, ``og:title``, ``og:description``,
+``twitter:title``, ``twitter:description``). Kept unchanged: ``script``, ``style``,
+``pre``, ``code`` (its text is read with the sentence so the English flows, but the
+element is written back as it was), ``svg``, ``math``, form fields, anything marked
+``translate="no"`` or ``class="notranslate"``, and every other attribute (link targets,
+image sources). ``lang`` attributes that say Norwegian become ``en``. The output is UTF-8;
+a ``<meta charset>`` that says otherwise is updated.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
+from translate.errors import InputError
+from translate.formats import Document, source_text
+from translate.formats.markup import Collector, Rules, localname, set_language, write_blocks
+
+RULES = Rules(
+    inline=frozenset(
+        """a abbr b bdi bdo big br cite code data del dfn em font i img input ins kbd label mark q s samp
+        small span strike strong sub sup time tt u var wbr""".split()
+    ),
+    keep_with_text=frozenset("code kbd samp var tt".split()),
+    keep_without_text=frozenset("br wbr img input".split()),
+    skip=frozenset(
+        """script style pre code template noscript svg math textarea select iframe object embed canvas
+        video audio""".split()
+    ),
+    kinds={"title": TITLE, **{f"h{n}": HEADING for n in range(1, 7)}, "caption": CAPTION, "figcaption": CAPTION},
+    context_kinds={
+        "li": LIST_ITEM,
+        "dt": LIST_ITEM,
+        "dd": LIST_ITEM,
+        "td": TABLE_CELL,
+        "th": TABLE_CELL,
+        "figcaption": CAPTION,
+        "caption": CAPTION,
+        "blockquote": QUOTE,
+    },
+)
+META_TEXT_NAMES = frozenset("description og:title og:description twitter:title twitter:description".split())
+# libxml2 knows HTML 4 only: an HTML5 tag it does not know is not a repair.
+_BENIGN_ERRORS = ("invalid", "Tag ")
+_INVALID_TAG = "HTML_UNKNOWN_TAG"
+
+
+def translated_attributes(element) -> list[str]:
+    """The human-readable attributes of ``element`` that are translated."""
+    names = []
+    tag = localname(element)
+    if tag in ("img", "area") or (tag == "input" and element.get("type", "").lower() == "image"):
+        names.append("alt")
+    if element.get("title") is not None:
+        names.append("title")
+    if tag == "meta" and (element.get("name") or element.get("property") or "").lower() in META_TEXT_NAMES:
+        names.append("content")
+    return [name for name in names if element.get(name) is not None]
+
+
+def _parse(data: bytes, label: str):
+    encoding = None
+    try:
+        data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        pass  # let libxml2 find the charset in a <meta> (or fall back to Latin-1)
+    parser = etree.HTMLParser(encoding=encoding, remove_comments=False, remove_pis=False, recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise InputError(f"{label} cannot be read as HTML ({error}). Check the file, or pass --from txt.") from None
+    if root is None:
+        raise InputError(f"{label} has no HTML content. Pass an HTML article, or --from txt.")
+    repairs = [
+        error
+        for error in parser.error_log
+        if error.type_name != _INVALID_TAG and not (error.message.startswith("Tag ") and "invalid" in error.message)
+    ]
+    warnings = []
+    if repairs:
+        first = repairs[0]
+        warnings.append(
+            f"{label} is not valid HTML and was repaired as a browser would "
+            f"({len(repairs)} problem(s); first at line {first.line}, column {first.column}: {first.message.strip()})."
+        )
+    return root, (encoding or root.getroottree().docinfo.encoding or "utf-8"), warnings
+
+
+def read(data: bytes, label: str) -> Document:
+    root, encoding, warnings = _parse(data, label)
+    tree = root.getroottree()
+    blocks = Collector(tree, RULES, translated_attributes).collect(root)
+    article = Article(blocks, format="html")
+    title = next((b.source for b in blocks if b.kind == TITLE), None)
+    if title:
+        article.metadata["title"] = title
+    lang = root.get("lang")
+    if lang:
+        article.metadata["lang"] = lang
+    fragment = not _has_document_element(data)
+    # libxml2 gives every HTML document a DOCTYPE; write one only where the source had it.
+    has_doctype = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:9].lower() == b"<!doctype"
+    state = (tree, fragment, has_doctype)
+    return Document("html", article, source_text(data, label, article, encoding, warnings), state=state)
+
+
+def _has_document_element(data: bytes) -> bool:
+    """Whether the source wrote its own <html>, <head> or <body> tag.
+
+    Without one it is a fragment (a CMS body, an e-mail part) that the parser wrapped in
+    html/body; the writer then gives back the fragment only.
+    """
+    lowered = data[:65536].lower()
+    return any(tag in lowered for tag in (b"<html", b"<body", b"<head"))
+
+
+def write(document: Document) -> bytes:
+    tree, fragment, has_doctype = document.state
+    write_blocks(document.article.blocks, document.article.alignments)
+    root = tree.getroot()
+    set_language(root)
+    for meta in root.iter("meta"):
+        if meta.get("charset") is not None:
+            meta.set("charset", "utf-8")
+        elif (meta.get("http-equiv") or "").lower() == "content-type":
+            meta.set("content", "text/html; charset=utf-8")
+    if fragment:  # write back what was given: the body's content, without the added html/body
+        body = root.find("body")
+        parts = [body.text or ""] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
+        return "".join(parts).encode("utf-8")
+    if has_doctype:
+        text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
+    else:
+        text = etree.tostring(root, method="html", encoding="unicode")
+    return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")

@@ -1,0 +1,362 @@
+"""The ASGI app (Starlette): a door. Parse the request, call the service, map errors.
+
+LibreTranslate's API as its clients call it (``/translate``, ``/languages``, ``/detect``,
+``/translate_file`` + ``/download_file/<id>``, ``/frontend/settings``), nb2en's own
+(``/v1/articles``, ``/health``, ``/metrics``) and the page at ``/``.
+
+Errors are LibreTranslate's: JSON ``{"error": "..."}`` with 400 (missing or bad parameter,
+unsupported language, broken JSON, over ``--char-limit``), 403 (API key), 413 (body over the
+size limit, refused before it is read whole), 429 (the translation queue is full), 500
+(unexpected: logged with its traceback; the server keeps running), 503 (shutting down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from translate.errors import Nb2enError, UsageError
+from translate.serve.batcher import BatcherClosed, QueueFull
+from translate.serve.limits import BodyLimit, BodyTimeout, BodyTooLarge
+from translate.serve.service import (
+    LANGUAGES,
+    UPLOAD_FORMATS,
+    Service,
+    check_language_pair,
+)
+from translate.settings import SummaryStyle
+
+log = logging.getLogger("nb2en.serve")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SUMMARY_STYLES = tuple(style.value for style in SummaryStyle)
+
+
+class ApiError(Exception):
+    """An answer other than 200, with LibreTranslate's ``{"error": message}`` body."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def create_app(service: Service, on_load_failed: Callable[[BaseException], None] | None = None) -> Any:
+    """The ASGI app over a built (not yet started) ``Service``; the lifespan starts and stops it."""
+    options = service.options
+    metrics = service.metrics
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async def load() -> None:
+            try:
+                await service.start()
+                log.info("model loaded: %s", service.model_info()["id"])
+            except Exception as error:  # noqa: BLE001 - reported once, then the CLI decides
+                log.error("could not load the translation model: %s", error)
+                if on_load_failed is not None:
+                    on_load_failed(error)
+
+        loading = asyncio.create_task(load())
+        try:
+            yield
+        finally:
+            if not loading.done():
+                loading.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await loading
+            await service.close()
+
+    def door(name: str):
+        """Wrap an endpoint: map every error to an HTTP answer and count it in the metrics."""
+
+        def wrap(handler: Callable[[Request], Awaitable[Response]]):
+            async def endpoint(request: Request) -> Response:
+                started = time.perf_counter()
+                try:
+                    response = await handler(request)
+                except ApiError as error:
+                    response = error_response(error.status, error.message)
+                except BodyTooLarge as error:
+                    response = error_response(413, str(error))
+                except BodyTimeout as error:
+                    response = error_response(408, str(error))
+                except QueueFull as error:
+                    response = error_response(429, f"Slow down: {error}. Retry in a moment.")
+                except BatcherClosed:
+                    response = error_response(503, "The server is shutting down. Retry in a moment.")
+                except UsageError as error:
+                    response = error_response(400, str(error))
+                except Nb2enError as error:
+                    log.exception("%s %s failed", request.method, request.url.path)
+                    response = error_response(500, str(error))
+                except Exception:
+                    log.exception("%s %s failed with an unexpected error", request.method, request.url.path)
+                    response = error_response(500, "Internal server error. The server log has the details.")
+                metrics.requests.labels(name, str(response.status_code)).inc()
+                metrics.latency.labels(name).observe(time.perf_counter() - started)
+                return response
+
+            return endpoint
+
+        return wrap
+
+    # ---------------------------------------------------------------- parsing
+
+    async def read_params(request: Request) -> tuple[dict, dict[str, UploadFile]]:
+        """JSON, form-encoded or multipart parameters (plus query parameters), and uploads."""
+        params: dict[str, Any] = dict(request.query_params)
+        files: dict[str, UploadFile] = {}
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            body = await request.body()
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                raise ApiError(400, "Invalid request: the body is not valid JSON.") from None
+            if not isinstance(data, dict):
+                raise ApiError(400, "Invalid request: the JSON body must be an object.")
+            params.update(data)
+        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            try:
+                form = await request.form(max_files=4, max_fields=1000)
+            except (BodyTooLarge, BodyTimeout):
+                raise
+            except Exception as error:  # noqa: BLE001 - a malformed form is the client's error
+                raise ApiError(400, f"Invalid request: cannot parse the form ({error}).") from None
+            for key in form:
+                values = form.getlist(key)
+                uploads = [value for value in values if isinstance(value, UploadFile)]
+                if uploads:
+                    files[key] = uploads[0]
+                else:
+                    params[key] = values[0] if len(values) == 1 else list(values)
+        return params, files
+
+    def check_key(request: Request, params: dict) -> None:
+        if not options.api_keys:
+            return
+        key = params.get("api_key")
+        if not key:
+            auth = request.headers.get("authorization", "")
+            key = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if not key:
+            raise ApiError(403, "Invalid API key: this server needs one. Pass api_key (ask the server's operator).")
+        if not isinstance(key, str) or key not in options.api_keys:
+            raise ApiError(403, "Invalid API key")
+
+    def required(params: dict, name: str) -> Any:
+        value = params.get(name)
+        if value is None or value == "" or value == []:
+            raise ApiError(400, f"Invalid request: missing {name} parameter")
+        return value
+
+    def texts_of(q: Any) -> list[str]:
+        if isinstance(q, str):
+            return [q]
+        if isinstance(q, list) and all(isinstance(item, str) for item in q):
+            return q
+        raise ApiError(400, "Invalid request: q must be a string or a list of strings")
+
+    def check_chars(count: int) -> None:
+        limit = options.char_limit
+        if limit is not None and count > limit:
+            raise ApiError(400, f"Invalid request: request ({count}) exceeds text limit ({limit})")
+
+    def language_pair(params: dict) -> tuple[str, str]:
+        source = str(required(params, "source")).lower()
+        target = str(required(params, "target")).lower()
+        try:
+            check_language_pair(source, target)
+        except UsageError as error:
+            raise ApiError(400, str(error)) from None
+        return source, target
+
+    def detected(text: str) -> dict:
+        best = service.detect(text)[0]
+        return {"language": best["language"], "confidence": best["confidence"]}
+
+    # ---------------------------------------------------------------- endpoints
+
+    @door("translate")
+    async def translate(request: Request) -> Response:
+        params, _ = await read_params(request)
+        check_key(request, params)
+        texts = texts_of(required(params, "q"))
+        source, _ = language_pair(params)
+        fmt = str(params.get("format") or "text").lower()
+        if fmt not in ("text", "html"):
+            raise ApiError(400, "Invalid request: format must be text or html")
+        check_chars(sum(len(text) for text in texts))
+        work = service.translate_html if fmt == "html" else service.translate_texts
+        translated = await run_in_threadpool(work, texts)
+        answer: dict[str, Any] = {"translatedText": translated[0] if isinstance(params["q"], str) else translated}
+        if source == "auto":
+            detections = await run_in_threadpool(lambda: [detected(text) for text in texts])
+            answer["detectedLanguage"] = detections[0] if isinstance(params["q"], str) else detections
+        return JSONResponse(answer)
+
+    @door("detect")
+    async def detect(request: Request) -> Response:
+        params, _ = await read_params(request)
+        check_key(request, params)
+        texts = texts_of(required(params, "q"))
+        check_chars(sum(len(text) for text in texts))
+        return JSONResponse(await run_in_threadpool(service.detect, "\n".join(texts)))
+
+    @door("languages")
+    async def languages(request: Request) -> Response:
+        return JSONResponse(LANGUAGES)
+
+    @door("frontend_settings")
+    async def frontend_settings(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "charLimit": options.char_limit if options.char_limit is not None else -1,
+                "frontendTimeout": 500,
+                "apiKeys": bool(options.api_keys),
+                "keyRequired": bool(options.api_keys),
+                "suggestions": False,
+                "filesTranslation": True,
+                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_FORMATS],
+                "language": {
+                    "source": {"code": "nb", "name": "Norwegian Bokmål"},
+                    "target": {"code": "en", "name": "English"},
+                },
+                "summary": {
+                    "summarizer": options.settings.summarizer.value,
+                    "styles": list(SUMMARY_STYLES),
+                    "default": options.settings.summary_style.value,
+                },
+                "maxBodyBytes": options.max_body_bytes,
+            }
+        )
+
+    async def read_upload(files: dict[str, UploadFile]) -> tuple[bytes, str]:
+        upload = files.get("file")
+        if upload is None:
+            raise ApiError(400, "Invalid request: missing file parameter")
+        filename = Path(upload.filename or "article.txt").name
+        extension = filename.rpartition(".")[2].lower() if "." in filename else "txt"
+        if extension not in UPLOAD_FORMATS:
+            raise ApiError(
+                400,
+                f"Invalid request: file format .{extension} is not supported "
+                f"(supported: {', '.join('.' + ext for ext in UPLOAD_FORMATS)})",
+            )
+        return await upload.read(), filename
+
+    def file_chars(data: bytes) -> int:
+        return len(data.decode("utf-8", errors="replace"))
+
+    @door("translate_file")
+    async def translate_file(request: Request) -> Response:
+        params, files = await read_params(request)
+        check_key(request, params)
+        language_pair(params)
+        data, filename = await read_upload(files)
+        check_chars(file_chars(data))
+        result = await run_in_threadpool(service.translate_document, data, filename)
+        file_id = service.files.put(service.render_download(result, filename))
+        return JSONResponse({"translatedFileUrl": str(request.url_for("download_file", file_id=file_id))})
+
+    @door("download_file")
+    async def download_file(request: Request) -> Response:
+        stored = service.files.get(request.path_params["file_id"])
+        if stored is None:
+            raise ApiError(404, "No such file: it was never made here, or it is too old and was dropped.")
+        return Response(
+            stored.content,
+            media_type=stored.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{stored.filename}"'},
+        )
+
+    @door("articles")
+    async def articles(request: Request) -> Response:
+        from translate.render import result_to_dict
+
+        params, files = await read_params(request)
+        check_key(request, params)
+        if "file" in files:
+            data, filename = await read_upload(files)
+        else:
+            text = required(params, "text")
+            if not isinstance(text, str):
+                raise ApiError(400, "Invalid request: text must be a string")
+            data, filename = text.encode("utf-8"), str(params.get("filename") or "article.txt")
+        check_chars(file_chars(data))
+        summary = _truthy(params.get("summary"))
+        style = str(params.get("style") or options.settings.summary_style.value)
+        if style not in SUMMARY_STYLES:
+            raise ApiError(400, f"Invalid request: style must be one of {', '.join(SUMMARY_STYLES)}")
+        result = await run_in_threadpool(service.translate_document, data, filename, summary=summary, style=style)
+        answer = result_to_dict(result)
+        if _truthy(params.get("download")):
+            stored = service.render_download(result, filename)
+            file_id = service.files.put(stored)
+            answer["download"] = {
+                "url": str(request.url_for("download_file", file_id=file_id)),
+                "filename": stored.filename,
+            }
+        return JSONResponse(answer)
+
+    @door("health")
+    async def health(request: Request) -> Response:
+        if service.load_error is not None:
+            return JSONResponse({"status": "failed", "error": str(service.load_error)}, status_code=503)
+        if not service.ready.is_set():
+            return JSONResponse({"status": "loading"}, status_code=503)
+        return JSONResponse({"status": "ok", "model": service.model_info(), "queue": service.batcher.depth})
+
+    @door("metrics")
+    async def metrics_endpoint(request: Request) -> Response:
+        content, media_type = metrics.render()
+        return Response(content, media_type=media_type)
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return error_response(error.status_code, str(error.detail))
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/translate", translate, methods=["POST"]),
+        Route("/detect", detect, methods=["POST"]),
+        Route("/languages", languages, methods=["GET", "POST"]),
+        Route("/frontend/settings", frontend_settings, methods=["GET"]),
+        Route("/translate_file", translate_file, methods=["POST"]),
+        Route("/download_file/{file_id}", download_file, methods=["GET"], name="download_file"),
+        Route("/v1/articles", articles, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    app.state.service = service
+    return BodyLimit(app, max_bytes=options.max_body_bytes, body_timeout_s=options.body_timeout_s)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,380 @@
+"""What the HTTP door calls: one model, one cache, one batching queue, for the whole process.
+
+``Service`` wires the library together the way the command line does (a ``Translator``
+with the cache in front), except that its cache misses go to the ``Batcher`` instead of
+straight to the backend, so concurrent requests share model batches. Every method here
+except ``start``/``close`` is synchronous and runs in a request's worker thread (never on
+the event loop): the pipeline blocks there while the batcher works.
+
+The SQLite connection is used only from the thread that opened it (``ThreadBoundCache``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from translate.errors import InputError, UsageError
+from translate.serve.batcher import Batcher, BatchStats
+
+log = logging.getLogger("nb2en.serve")
+
+LANGUAGES = [
+    {"code": "nb", "name": "Norwegian Bokmål", "targets": ["en"]},
+    {"code": "no", "name": "Norwegian", "targets": ["en"]},
+    {"code": "en", "name": "English", "targets": []},
+]
+SOURCE_CODES = ("nb", "no", "auto")
+TARGET_CODES = ("en",)
+# Formats a file upload may have (before the formats package: plain text only).
+# Upload extension -> the format it is read as (every format translate.formats reads) ...
+UPLOAD_FORMATS = {
+    "txt": "txt", "text": "txt", "html": "html", "htm": "html", "xhtml": "html",
+    "md": "md", "markdown": "md", "docx": "docx", "nitf": "nitf", "xml": "nitf",
+}
+# ... and the media type of the English download in that format.
+MEDIA_TYPES = {
+    "txt": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "nitf": "application/xml",
+}
+
+
+@dataclass
+class ServeOptions:
+    """Everything ``nb2en serve`` was started with, built once by the CLI (or a test)."""
+
+    settings: Any  # translate.settings.Settings: model, decoding, cache, summary options (style = the default)
+    api_keys: frozenset[str] = frozenset()
+    char_limit: int | None = None  # characters per request; None = no limit
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_queue: int = 1024  # sentences waiting for the model
+    max_batch_sentences: int = 64
+    max_batch_chars: int = 16_000
+    max_wait_ms: float = 5.0
+    body_timeout_s: float = 30.0  # a client that sends its body slower than this gets 408
+    stored_files: int = 64  # translated files kept for /download_file (oldest dropped first)
+
+
+def read_api_keys(path: Path) -> frozenset[str]:
+    """API keys from a file: one a line; blank lines and ``#`` comments ignored."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise InputError(f"Cannot read the API key file {path}: {error.strerror or error}.") from None
+    keys = frozenset(line.strip() for line in lines if line.strip() and not line.strip().startswith("#"))
+    if not keys:
+        raise InputError(f"The API key file {path} has no keys. Put one key on each line.")
+    return keys
+
+
+class ThreadBoundCache:
+    """The cache, opened in and used from one dedicated thread (sqlite3's rule), for any thread."""
+
+    def __init__(self, open_cache: Callable[[], Any]):
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nb2en-cache")
+        self._cache = self._executor.submit(open_cache).result()
+        self.enabled = self._cache.enabled
+        self.path = self._cache.path
+
+    def get_many(self, keys):
+        return self._executor.submit(self._cache.get_many, keys).result()
+
+    def put_many(self, rows) -> None:
+        return self._executor.submit(self._cache.put_many, rows).result()
+
+    def close(self) -> None:
+        try:
+            self._executor.submit(self._cache.close).result()
+        finally:
+            self._executor.shutdown(wait=True)
+
+
+@dataclass
+class StoredFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class FileStore:
+    """Translated files waiting for ``/download_file``, in memory: bounded in count and bytes,
+    oldest dropped first (the newest is always kept)."""
+
+    def __init__(self, max_files: int, max_bytes: int = 256 * 1024 * 1024):
+        self.max_files = max(1, max_files)
+        self.max_bytes = max_bytes
+        self._files: collections.OrderedDict[str, StoredFile] = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def put(self, stored: StoredFile) -> str:
+        file_id = uuid.uuid4().hex
+        with self._lock:
+            self._files[file_id] = stored
+            self._bytes += len(stored.content)
+            while len(self._files) > 1 and (len(self._files) > self.max_files or self._bytes > self.max_bytes):
+                _, dropped = self._files.popitem(last=False)
+                self._bytes -= len(dropped.content)
+        return file_id
+
+    def get(self, file_id: str) -> StoredFile | None:
+        with self._lock:
+            return self._files.get(file_id)
+
+
+@dataclass
+class Metrics:
+    """Prometheus metrics in the app's own registry (so two apps in one process never clash)."""
+
+    registry: Any = None
+    requests: Any = None
+    latency: Any = None
+    sentences: Any = None
+    cache_hits: Any = None
+    cache_misses: Any = None
+    batch_size: Any = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, queue_depth: Callable[[], int]) -> Metrics:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        registry = CollectorRegistry()
+        metrics = cls(
+            registry=registry,
+            requests=Counter("nb2en_requests", "HTTP requests answered", ["endpoint", "status"], registry=registry),
+            latency=Histogram(
+                "nb2en_request_seconds",
+                "Time to answer a request",
+                ["endpoint"],
+                buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+                registry=registry,
+            ),
+            sentences=Counter("nb2en_sentences", "Sentences translated for requests (hits and misses)", registry=registry),
+            cache_hits=Counter("nb2en_cache_hits", "Sentences answered from the cache", registry=registry),
+            cache_misses=Counter("nb2en_cache_misses", "Sentences that needed the model", registry=registry),
+            batch_size=Histogram(
+                "nb2en_batch_sentences",
+                "Sentences per model batch (after deduplication)",
+                buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+                registry=registry,
+            ),
+        )
+        depth = Gauge("nb2en_queue_depth", "Sentences waiting for the model", registry=registry)
+        depth.set_function(lambda: float(queue_depth()))
+        return metrics
+
+    def count_article(self, hits: int, misses: int) -> None:
+        self.sentences.inc(hits + misses)
+        self.cache_hits.inc(hits)
+        self.cache_misses.inc(misses)
+
+    def on_batch(self, stats: BatchStats) -> None:
+        self.batch_size.observe(stats.size)
+
+    def render(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class Service:
+    """One model, one cache, one batching queue; the operations the HTTP endpoints call."""
+
+    def __init__(self, options: ServeOptions):
+        from translate.pipeline import Translator, open_cache
+
+        self.options = options
+        self.cache = ThreadBoundCache(lambda: open_cache(options.settings))
+        try:
+            self.translator = Translator(options.settings, cache=self.cache)
+        except BaseException:
+            self.cache.close()  # a model that cannot be found: no cache thread left behind
+            raise
+        self.batcher = Batcher(
+            self.translator.translate_misses,
+            max_queue=options.max_queue,
+            max_batch_sentences=options.max_batch_sentences,
+            max_batch_chars=options.max_batch_chars,
+            max_wait_ms=options.max_wait_ms,
+            on_batch=self._on_batch,
+        )
+        self.translator.translate_misses = self.batcher.blocking_misses()
+        self.metrics = Metrics.create(lambda: self.batcher.depth)
+        self.files = FileStore(options.stored_files)
+        self._summarizers: dict[str, Any] = {}
+        self._summary_lock = threading.Lock()
+        self.ready = asyncio.Event()
+        self.load_error: BaseException | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start the queue's worker and load the model in the model thread."""
+        self.batcher.start()
+        try:
+            await self.batcher.run_in_model_thread(self.translator.backend.ensure_loaded)
+        except Exception as error:
+            self.load_error = error
+            raise
+        self.ready.set()
+
+    async def close(self) -> None:
+        await self.batcher.close()
+        self.cache.close()
+
+    def _on_batch(self, stats: BatchStats) -> None:
+        self.metrics.on_batch(stats)
+
+    def model_info(self) -> dict:
+        return self.translator.model_info()
+
+    # ------------------------------------------------------------------ operations
+
+    def translate_texts(self, texts: list[str]) -> list[str]:
+        """Plain-text translation of each text (blank-line blocks and outer whitespace kept), in one shared run.
+
+        A LibreTranslate text is not an NTB file: its first line is never taken for the
+        metadata line (``Dato for møtet ...`` is translated like any sentence).
+        """
+        articles = [plain_text_article(text) for text in texts]
+        counts = self.translator.translate_sentences([s for article in articles for s in article.sentences()])
+        self.metrics.count_article(counts.hits, counts.misses)
+        self.warnings_to_log()
+        out = []
+        for text, article in zip(texts, articles):
+            core = "\n\n".join(block.target or "" for block in article.blocks)
+            out.append(text[: len(text) - len(text.lstrip())] + core + text[len(text.rstrip()) :] if core else text)
+        return out
+
+    def warnings_to_log(self) -> None:
+        for message in self.translator.take_warnings():
+            log.warning("%s", message)
+
+    def translate_html(self, fragments: list[str]) -> list[str]:
+        """Translate the text nodes of HTML fragments; elements and attributes are kept as they are.
+
+        Each text node is split into sentences and translated; a sentence that spans inline
+        markup (``<b>``) is translated in pieces, one per text node.
+        """
+        from lxml import etree, html
+
+        from translate.article import Sentence
+        from translate.language import should_translate
+        from translate.segment import split_sentences
+
+        trees, slots = [], []  # slots: (element, "text" | "tail", leading, sentences, trailing)
+        for fragment in fragments:
+            try:
+                root = html.fragment_fromstring(fragment, create_parent="div")
+            except (etree.ParserError, ValueError) as error:
+                raise InputError(f"Cannot parse the HTML: {error}.") from None
+            trees.append(root)
+            for element in root.iter():
+                opaque = element.tag in ("script", "style") or not isinstance(element.tag, str)  # comments too
+                for attribute in ("text", "tail"):
+                    if (element is root and attribute == "tail") or (opaque and attribute == "text"):
+                        continue
+                    value = getattr(element, attribute)
+                    if not value or not value.strip():
+                        continue
+                    core = value.strip()
+                    leading = value[: len(value) - len(value.lstrip())]
+                    trailing = value[len(value.rstrip()) :]
+                    sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(core)]
+                    slots.append((element, attribute, leading, sentences, trailing))
+        all_sentences = [s for slot in slots for s in slot[3]]
+        counts = self.translator.translate_sentences(all_sentences)
+        self.metrics.count_article(counts.hits, counts.misses)
+        self.warnings_to_log()
+        for element, attribute, leading, sentences, trailing in slots:
+            setattr(element, attribute, leading + " ".join(s.target or "" for s in sentences) + trailing)
+        out = []
+        for root in trees:
+            inner = (root.text or "") + "".join(html.tostring(child, encoding="unicode") for child in root)
+            out.append(inner)
+        return out
+
+    def detect(self, text: str) -> list[dict]:
+        """LibreTranslate's detection answer: languages with confidence 0-100, best first."""
+        from translate.language import language_confidences
+
+        found = [(code, round(value * 100, 1)) for code, value in language_confidences(text)]
+        found = [(code, value) for code, value in found if value > 0] or [("nb", 0.0)]
+        return [{"language": code, "confidence": value} for code, value in found]
+
+    def translate_document(
+        self, data: bytes, label: str, *, summary: bool = False, style: str | None = None
+    ):
+        """Read an uploaded or pasted article, translate it (and summarize it); the ArticleResult."""
+        from translate.formats import read_document
+        from translate.pipeline import prepare_document, summarize_article, translate_prepared
+
+        settings = self.options.settings
+        document = read_document(data, label, fmt=settings.input_format, encoding=settings.encoding)
+        result = translate_prepared([prepare_document(document)], self.translator)[0]
+        self.metrics.count_article(result.cache.hits, result.cache.misses)
+        if summary:
+            summarizer = self.summarizer(style or self.options.settings.summary_style.value)
+            with self._summary_lock:  # one summary model, one summary at a time
+                summarize_article(result, summarizer, self.cache)
+        return result
+
+    def summarizer(self, style: str):
+        """The summarizer for a style (built on first use; a bad name is a usage error)."""
+        from translate.summarizers import create_summarizer
+
+        with self._summary_lock:
+            if style not in self._summarizers:
+                settings = self.options.settings.replace(summary_style=style)
+                self._summarizers[style] = create_summarizer(settings.summary_settings())
+            return self._summarizers[style]
+
+    def render_download(self, result, filename: str) -> StoredFile:
+        """The English of a translated upload in the upload's own format."""
+        from translate.formats import english_name
+        from translate.render import render_output
+
+        fmt = result.document.format if result.document is not None else "txt"
+        summary, result.summary = result.summary, None  # the download is the article; the summary is in the JSON
+        try:
+            content = render_output(result, "same")
+        finally:
+            result.summary = summary
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
+
+
+def plain_text_article(text: str):
+    """The article model of a plain text: blank-line blocks, no metadata line."""
+    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
+    from translate.language import should_translate
+    from translate.segment import split_sentences
+
+    article = parse_article(text.strip())
+    if article.blocks and article.blocks[0].kind == META:
+        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
+        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(flat)]
+        article.blocks[0] = Block(PARAGRAPH, flat, sentences=sentences)
+        article.metadata = {}
+    return article
+
+
+def check_language_pair(source: str, target: str) -> None:
+    """LibreTranslate's answers for a language it does not offer (400)."""
+    if source not in SOURCE_CODES:
+        raise UsageError(f"{source} is not supported")
+    if target not in TARGET_CODES:
+        raise UsageError(f"{target} is not supported")
