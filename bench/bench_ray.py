@@ -9,7 +9,9 @@ of 256 that the batch pipeline hands to its miss translator, by:
 * ray 1x<N> cpu:   one Ray actor with all N CPUs (same compute as local: the Ray overhead);
 * ray <N>x1 cpu:   N actors with one CPU each (sentences per second per actor).
 
-Same model, settings and sentences everywhere; every configuration must return exactly the
+Then the same folder end to end through ``run_batch`` (reading, parsing, rendering, writing
+included), local engine vs Ray engine with N actors x 1 CPU; the output files must be
+identical. Same model, settings and sentences everywhere; every configuration must return exactly the
 local results (checked). The configurations alternate round by round; the best round counts. Only the miss translation is timed: the rest of a batch run
 (reading, parsing, cache, writing) runs on the driver and is the same for both engines.
 Ray start-up and model loading are timed separately. Prints sentences/s and ratios.
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     from translate.backends.ctranslate2_backend import usable_cpu_count
     from translate.faithful import translate_texts
     from translate.models import resolve_model
-    from translate.ray_engine import RayMissTranslator, RayOptions
+    from translate.batch.engines.ray import RayMissTranslator, RayOptions
 
     cpus = args.cpus or usable_cpu_count()
     models_dir = args.work_dir.parent / "models"
@@ -139,6 +141,30 @@ def main(argv: list[str] | None = None) -> None:
                 best[label] = min(best.get(label, elapsed), elapsed)
         for pool in pools:
             pool.close()
+
+        # End to end: the same folder through `run_batch`, local engine vs Ray engine
+        # (reading, parsing, rendering and writing included), cache off, models loaded first.
+        from translate.batch import BatchOptions, create_engine, run_batch
+        from translate.pipeline import Translator
+        from translate.settings import Settings
+
+        settings = Settings(model=str(model_dir), backend="ctranslate2", device="cpu", beam_size=args.beam_size,
+                            cache_dir=cache_dir, use_cache=False, repair=args.repair)
+        batch_seconds: dict[str, float] = {}
+        written: dict[str, dict] = {}
+        for label, engine_name, engine_options in (("batch local", "local", {}), (f"batch ray {cpus}x1", "ray", {"actors": cpus})):
+            with Translator(settings) as translator, create_engine(engine_name, translator, **engine_options) as engine:
+                translator.translate_misses(warm)  # load the model / start the actors, untimed
+                out_dir = scratch / f"out-{engine_name}"
+                started = time.perf_counter()
+                summary = run_batch(BatchOptions(scratch / "in", out_dir), translator, engine=engine)
+                batch_seconds[label] = time.perf_counter() - started
+            assert summary.ok == args.articles and not summary.failed, summary
+            written[label] = {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*.en.txt"))}
+            print(f"{label:>16}: {batch_seconds[label]:7.1f} s  {summary.sentences / batch_seconds[label]:6.2f} sentences/s "
+                  f"({summary.ok} files)", flush=True)
+        if len({tuple(files.items()) for files in written.values()}) != 1:
+            raise SystemExit("the Ray engine's output files differ from the local engine's")
         ray.shutdown()
 
         local_s, one, many = best["local"], best[f"ray 1x{cpus} cpu"], best[f"ray {cpus}x1 cpu"]
@@ -147,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Ray overhead, 1 actor with all {cpus} CPUs vs local: {one / local_s - 1:+.1%} time")
         print(f"{cpus} actors x 1 CPU vs local: {local_s / many:.2f}x; "
               f"per actor {len(texts) / many / cpus:.2f} sentences/s")
+        e2e_local, e2e_ray = batch_seconds["batch local"], batch_seconds[f"batch ray {cpus}x1"]
+        print(f"end to end (run_batch, identical output files): Ray engine {cpus}x1 CPU vs local engine: "
+              f"{e2e_local / e2e_ray:.2f}x")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

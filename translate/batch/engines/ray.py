@@ -1,4 +1,7 @@
-"""Cache misses translated by a pool of Ray actors, each holding the model once.
+"""The Ray batch engine: cache misses translated by a pool of Ray actors, one model each.
+
+``RayEngine`` is what ``nb2en batch --engine ray`` builds (see ``translate.batch.engines``);
+``RayMissTranslator`` is the actor pool it gives the Translator as its miss translator.
 
 Who owns what. The driver (the ``nb2en batch`` process) keeps the plan, the SQLite cache,
 the writes and the report; this module only replaces *how the cache misses are computed*.
@@ -21,7 +24,8 @@ Where Ray runs. ``address`` (or ``$RAY_ADDRESS``, as set inside a Ray job) conne
 cluster; the address is probed first (TCP, then a gRPC handshake, bounded by
 ``probe_timeout_s``) because ``ray.init`` on an unreachable address retries for many
 minutes. Without an address a small local Ray is started (and shut down by ``close``).
-Ray is imported only here and only when a translator is started.
+Ray is imported only here and only when the pool is started (at the first cache miss, so
+a re-run with nothing left to do never starts Ray).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from typing import Callable
 from translate.backends.base import DecodingSettings, TranslationBackend
 from translate.errors import ModelLoadError, Nb2enError, UsageError
 from translate.faithful import Translation
+from translate.pipeline import CACHE_WRITE_CHUNK, ArticleResult, PreparedArticle, Translator, translate_prepared
+from translate.settings import Device, Settings
 
 NAMESPACE = "nb2en"
 DEFAULT_MAX_ATTEMPTS = 3
@@ -132,9 +138,9 @@ class WorkerSpec:
 def code_versions() -> dict:
     """The versions of the code that decide an output; driver and actors must agree."""
     import translate
-    from translate import pipeline
+    from translate.faithful import FAITHFUL_VERSION
 
-    return {"nb2en": translate.__version__, "faithful": pipeline.FAITHFUL_VERSION}
+    return {"nb2en": translate.__version__, "faithful": FAITHFUL_VERSION}
 
 
 class MissWorker:
@@ -280,16 +286,18 @@ class RayMissTranslator:
     def _init_ray(self, ray) -> None:
         if ray.is_initialized():
             return
-        common = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
+        common = {"log_to_driver": False, "logging_level": logging.ERROR, "namespace": NAMESPACE}
+        keep_sigterm = _SigtermKept()  # ray.init installs its own SIGTERM handler: keep the CLI's clean stop
         try:
             if self.address:
-                ray.init(address=self.address, namespace=NAMESPACE, **common)
+                ray.init(address=self.address, **common)
             else:
                 wanted = self.options.actors or _local_cpu_count()
                 ray.init(
+                    address="local",  # a new Ray of our own, even if this machine runs a cluster
                     num_cpus=max(1, math.ceil(wanted * self.options.cpus_per_actor)),
                     object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                    namespace=NAMESPACE,
+                    include_dashboard=False,
                     **common,
                 )
                 self._started_ray = True
@@ -299,6 +307,8 @@ class RayMissTranslator:
                 f"Could not connect to {where} ({_one_line(error)}). "
                 "Check --ray-address, or leave it out to run Ray on this machine."
             ) from None
+        finally:
+            keep_sigterm.restore()
 
     def _actor_count(self, ray) -> int:
         if self.options.actors:
@@ -442,16 +452,17 @@ class RayMissTranslator:
         return _lost_errors()
 
     def _windows(self, count: int) -> list[list[int]]:
-        """Strided windows of text indices: each gets long and short texts alike (balanced work).
+        """Contiguous windows of text indices, two per actor (or ``window_texts`` each).
 
-        Any cut gives the same results: a text's translation does not depend on its batch
-        neighbours (see ``TranslationBackend.generate``).
+        The pipeline sends misses longest first, so a contiguous window holds texts of
+        similar length: the backend packs them into full batches (a batch never mixes
+        length caps). Any cut gives the same results (see ``TranslationBackend.generate``);
+        this one only decides speed.
         """
         alive = max(1, sum(slot.alive for slot in self._slots))
         ceiling = MAX_WINDOW_TEXTS_GPU if self.options.gpus_per_actor > 0 else MAX_WINDOW_TEXTS_CPU
         size = self.options.window_texts or min(ceiling, math.ceil(count / (alive * IN_FLIGHT_PER_ACTOR)))
-        number = math.ceil(count / max(1, size))
-        return [list(range(start, count, number)) for start in range(number)]
+        return [list(range(start, min(count, start + size))) for start in range(0, count, size)]
 
     def _dispatch(self, queue: deque, in_flight: dict, windows, texts, attempts) -> None:
         while queue:
@@ -505,7 +516,102 @@ class RayMissTranslator:
         )
 
 
+# ---------------------------------------------------------------------------- the engine
+
+
+def settings_for_ray(settings: Settings, gpus_per_actor: float) -> Settings:
+    """The run's settings as the actors will run them: GPU actors mean a CUDA backend.
+
+    The driver makes the cache keys, so it must know the device the actors decode on even
+    when it has no GPU itself: ``--device auto`` becomes ``cuda`` with ``--gpus-per-actor``;
+    ``--device cuda`` without GPUs for the actors is refused.
+    """
+    if gpus_per_actor > 0 and settings.device is Device.cpu:
+        raise UsageError("--gpus-per-actor needs the actors on CUDA: leave out --device cpu (or pass --device cuda).")
+    if gpus_per_actor <= 0 and settings.device is Device.cuda:
+        raise UsageError("--device cuda with --engine ray needs GPUs for the actors: add --gpus-per-actor 1.")
+    if gpus_per_actor > 0 and settings.device is Device.auto:
+        return settings.replace(device=Device.cuda)
+    if gpus_per_actor <= 0 and settings.device is Device.auto:
+        from translate.backends import cuda_available
+
+        if cuda_available():  # the driver's GPU is not the actors': they run on CPUs
+            return settings.replace(device=Device.cpu)
+    return settings
+
+
+def default_window_sentences(actors: int | None, gpus_per_actor: float) -> int:
+    """Sentences per window of articles: enough misses in flight to keep every actor busy."""
+    per_actor = (MAX_WINDOW_TEXTS_GPU if gpus_per_actor > 0 else MAX_WINDOW_TEXTS_CPU) * IN_FLIGHT_PER_ACTOR
+    return max(CACHE_WRITE_CHUNK, per_actor * (actors or 8))
+
+
+class RayEngine:
+    """Windows of articles translated through the Translator, its misses by Ray actors.
+
+    Everything but the miss computation (cache, keys, flags, articles) is the Translator's,
+    as in the local engine; this engine swaps in a ``RayMissTranslator`` for the run and
+    lets one call carry a whole window of misses, so every actor has work at once.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        translator: Translator,
+        address: str | None = None,
+        actors: int | None = None,
+        cpus_per_actor: float = 1.0,
+        gpus_per_actor: float = 0.0,
+        **options,
+    ):
+        self.translator = translator
+        self.misses = RayMissTranslator(
+            translator.backend,
+            repair=translator.settings.repair,
+            options=RayOptions(
+                address=address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor, **options
+            ),
+        )
+        self._previous = (translator.translate_misses, translator.miss_chunk)
+        translator.translate_misses = self.misses
+        translator.miss_chunk = max(CACHE_WRITE_CHUNK, default_window_sentences(actors, gpus_per_actor))
+
+    def translate_window(self, window: list[PreparedArticle]) -> list[ArticleResult]:
+        return translate_prepared(window, self.translator)
+
+    def close(self) -> None:
+        """Remove the actors (and a Ray this engine started); give the Translator back its own misses."""
+        try:
+            self.misses.close()
+        finally:
+            self.translator.translate_misses, self.translator.miss_chunk = self._previous
+
+    def __enter__(self) -> "RayEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 # ---------------------------------------------------------------------------- helpers
+
+
+class _SigtermKept:
+    """Remember the SIGTERM handler now; ``restore`` puts it back (main thread only)."""
+
+    def __init__(self):
+        import signal
+        import threading
+
+        self._main = threading.current_thread() is threading.main_thread()
+        self._handler = signal.getsignal(signal.SIGTERM) if self._main else None
+
+    def restore(self) -> None:
+        import signal
+
+        if self._main and self._handler is not None:
+            signal.signal(signal.SIGTERM, self._handler)
 
 
 def _ray_initialized() -> bool:
