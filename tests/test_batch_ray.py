@@ -134,9 +134,9 @@ def test_a_killed_actor_costs_only_a_retry(local_ray, articles, tiny_marian_dir,
     with Translator(settings) as translator:
         local = run_batch(BatchOptions(articles, tmp_path / "local"), translator)
     killed: list[int] = []
-    with Translator(settings) as translator, create_engine("ray", translator, actors=2) as engine:
+    # Many small windows, so that the kill lands in the middle of the run.
+    with Translator(settings) as translator, create_engine("ray", translator, actors=2, window_texts=4) as engine:
         pool = engine.misses
-        pool.options = RayOptions(actors=2, window_texts=4)  # many small windows: the kill lands mid-run
         pids = pool.actor_pids()
 
         def kill_first_actor_once(actor_index: int, window: int) -> None:
