@@ -214,3 +214,64 @@ def test_items_found_are_in_order_and_never_overlap():
     glossary = Glossary({"nrk": "NRK", "Stortinget": "the Storting"})
     items = protected_items("Se www.nrk.no og #Stortinget, og Stortinget.", glossary)
     assert [(i.kind, i.target) for i in items] == [("url", "www.nrk.no"), ("hashtag", "#Stortinget"), ("term", "the Storting")]
+
+
+@pytest.mark.parametrize(
+    "output, repaired",
+    [
+        ("The whole document is at https://www.regjeringen.no/en/dokumenter/prop-1-s-20242025/id3056373/ for all.",
+         "The whole document is at https://www.regjeringen.no/no/dokumenter/prop-1-s-20242025/id3056373/ for all."),
+        ("Read more at www. nrk. no today, said the storting.", "Read more at www.nrk.no today, said the Storting."),
+        ("the storting read www.nrk.no.", "The Storting read www.nrk.no."),
+        ("(«the Storting» read www.nrk.no)", "(«the Storting» read www.nrk.no)"),
+    ],
+)
+def test_near_misses_are_repaired_without_a_second_decode(output, repaired):
+    from translate.spans import Protected, repair_near_misses
+
+    targets = ["www.nrk.no", "the Storting", SPAN_SENTENCES["url"][1]]
+    wanted = [Protected(0, 0, "x", t) for t in targets if t in repaired or t == "the Storting" and "Storting" in repaired]
+
+    assert repair_near_misses(output, wanted) == repaired
+
+
+def test_lost_items_are_not_guessed_at():
+    from translate.spans import repair_near_misses
+
+    items = protected_items("Les mer på www.nrk.no om Stortinget.", Glossary({"Stortinget": "the Storting"}))
+    assert repair_near_misses("Read more at www.nrk.no about Parliament.", items) is None
+    assert repair_near_misses("Read more about the Storting.", items) is None
+
+
+def test_a_near_miss_is_flagged_repaired_and_costs_one_call():
+    from translate.spans import FLAG_PROTECTED_REPAIRED
+
+    calls = []
+
+    def near_model(texts):
+        calls.append(texts)
+        return [Translation(t.replace("www.nrk.no", "www.NRK.no"), ["x"]) for t in texts]
+
+    (result,) = translate_protected(["Les mer på www.nrk.no i dag."], Glossary({}), near_model)
+    assert result.target == "Les mer på www.nrk.no i dag." and result.flags == ["x", FLAG_PROTECTED_REPAIRED]
+    assert len(calls) == 1
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = ["Les mer på", "www.nrk.no", "eller", "tips@ntb.no", "om", "Stortinget", "og", "NAVs", "#valg",
+           "@NTBnyheter", "i dag", ",", ".", "https://x.no/a_(b)", "(", ")", "Statsminister"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12), noise=st.text(max_size=30))
+def test_every_item_survives_whatever_the_model_returns(words, noise):
+    glossary = Glossary({"Stortinget": "the Storting", "NAV": "NAV", "statsminister": "prime minister"})
+    text = " ".join(words)
+
+    def model(texts):
+        return [Translation(noise + str(len(t)), []) for t in texts]
+
+    (result,) = translate_protected([text], glossary, model)
+    for item in protected_items(text, glossary):
+        assert item.target in result.target

@@ -7,10 +7,15 @@ directly. For a sentence with protected items it works in two steps:
    English and spans left in place (a good model copies both, and sees the whole sentence,
    so the English stays fluent). If every item's exact text is in the output, that is the
    translation.
-2. Otherwise (any model, including random-weight ones that copy nothing): the sentence is
+2. Near misses: an item the model kept but changed a little (case, a space, a path segment:
+   a stretch of the output at least ``NEAR_MISS_RATIO`` alike) is replaced by the exact
+   item. No decode; the sentence is flagged ``protected-repaired``.
+3. Otherwise (any model, including random-weight ones that copy nothing): the sentence is
    cut at its items, the pieces between them are translated (all failed sentences' pieces in
    one batch), and the pieces are joined with the items verbatim. The sentence is flagged
    ``protected-fallback``.
+
+An item at the very start of the output may have a capital first letter ("The Storting").
 
 Only sentences that contain an item pay for the scan's result; a sentence without any goes
 to the model exactly as before, in the same batch, and its cache key does not change.
@@ -18,6 +23,7 @@ to the model exactly as before, in the same batch, and its cache key does not ch
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -27,6 +33,10 @@ from translate.faithful import Translation
 from translate.glossary import EMPTY, Glossary
 
 FLAG_PROTECTED_FALLBACK = "protected-fallback"
+FLAG_PROTECTED_REPAIRED = "protected-repaired"
+# A stretch of the output this similar to a lost item (0..1, case-insensitive) is taken to
+# be the model's near-copy of it and replaced by the exact text.
+NEAR_MISS_RATIO = 0.8
 # Bump when what translate_protected returns for the same model outputs changes; it is part
 # of the cache key of sentences that contain a protected item (and only of those).
 SPANS_VERSION = "1"
@@ -52,6 +62,7 @@ _HASHTAG = re.compile(r"(?<![\w#&/])#\w*[^\W\d_]\w*")
 # Closing punctuation that belongs to the sentence, not to a URL that ends with it.
 _TRAILING = ".,;:!?»”\"'’*"
 _BRACKETS = {")": "(", "]": "["}
+_OPENERS = "«“\"'‘([–—-"
 _LETTER = re.compile(r"[^\W\d_]")
 _TERMINAL = tuple(".!?…:;")
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -127,9 +138,15 @@ def translate_protected(
     items_per_text = [protected_items(text, glossary) for text in texts]
     natural = [_substitute(text, items) for text, items in zip(texts, items_per_text)]
     results = list(translate_fn(natural)) if natural else []
-    failed = [
-        i for i, items in enumerate(items_per_text) if items and not all_present(results[i].target, items)
-    ]
+    failed = []
+    for i, items in enumerate(items_per_text):
+        if not items or all_present(results[i].target, items):
+            continue
+        repaired = repair_near_misses(results[i].target, items)
+        if repaired is not None:
+            results[i] = Translation(repaired, sorted(results[i].flags) + [FLAG_PROTECTED_REPAIRED])
+        else:
+            failed.append(i)
     if not failed:
         return results
     plans = [_cut(texts[i], items_per_text[i]) for i in failed]
@@ -154,7 +171,58 @@ def translate_protected(
 def all_present(output: str, items: Sequence[Protected]) -> bool:
     """True when each item's target occurs in ``output`` as often as the items need it."""
     needed = Counter(item.target for item in items)
-    return all(len(_occurrence(target).findall(output)) >= count for target, count in needed.items())
+    return all(len(_occurrences(output, target)) >= count for target, count in needed.items())
+
+
+def repair_near_misses(output: str, items: Sequence[Protected]) -> str | None:
+    """Put back items the model nearly copied; None when some item has no near copy.
+
+    A model that sees the whole sentence often keeps an item but changes it a little
+    ("the storting", "https://www.regjeringen.no/en/...", "@ NTBnyheter"). Replacing that
+    stretch of its output with the exact item keeps the fluent sentence and costs no decode.
+    """
+    needed = Counter(item.target for item in items)
+    for target in sorted(needed, key=len, reverse=True):
+        while len(_occurrences(output, target)) < needed[target]:
+            stretch = _nearest_stretch(output, target)
+            if stretch is None:
+                return None
+            start, end = stretch
+            exact = _capitalise(target) if _at_start(output, start) else target
+            output = output[:start] + exact + output[end:]
+    return output if all_present(output, items) else None
+
+
+def _nearest_stretch(output: str, target: str) -> tuple[int, int] | None:
+    """The whitespace-delimited stretch of ``output`` most like ``target``, if like enough."""
+    exact = _occurrences(output, target)
+    words = [m.span() for m in re.finditer(r"\S+", output)]
+    wanted = target.casefold()
+    best, best_ratio = None, NEAR_MISS_RATIO
+    for i, (start, _) in enumerate(words):
+        for j in range(i, len(words)):
+            end = words[j][1]
+            if end - start > 1.6 * len(target) + 4:
+                break
+            left, right = _strip_stretch(output, start, end, target)
+            if right - left < 0.5 * len(target) or any(left < b and a < right for a, b in exact):
+                continue
+            matcher = difflib.SequenceMatcher(None, output[left:right].casefold(), wanted, autojunk=False)
+            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = (left, right), ratio
+    return best
+
+
+def _strip_stretch(output: str, start: int, end: int, target: str) -> tuple[int, int]:
+    """Leave the sentence's own opening and closing punctuation outside the stretch."""
+    while start < end and output[start] in _OPENERS and not target.startswith(output[start]):
+        start += 1
+    while end > start and output[end - 1] in _TRAILING + ")]" and not target.endswith(output[end - 1]):
+        end -= 1
+    return start, end
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -218,7 +286,24 @@ def _fit_piece(source: str, target: str) -> str:
     return target
 
 
-def _occurrence(target: str) -> re.Pattern:
+def _occurrences(output: str, target: str) -> list[tuple[int, int]]:
+    """Where ``target`` stands in ``output`` as a whole; at the very start also capitalised."""
     before = r"(?<!\w)" if target[:1].isalnum() or target[:1] == "_" else ""
     after = r"(?!\w)" if target[-1:].isalnum() or target[-1:] == "_" else ""
-    return re.compile(before + re.escape(target) + after)
+    found = [m.span() for m in re.finditer(before + re.escape(target) + after, output)]
+    if target[:1].islower():
+        found += [
+            m.span()
+            for m in re.finditer(before + re.escape(_capitalise(target)) + after, output)
+            if _at_start(output, m.start())
+        ]
+    return found
+
+
+def _at_start(output: str, position: int) -> bool:
+    """True when only opening punctuation and spaces come before ``position``."""
+    return all(ch in _OPENERS or ch.isspace() for ch in output[:position])
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
