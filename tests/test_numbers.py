@@ -34,6 +34,8 @@ KEPT = [
     ("Valget er 11. sept.", "The election is on 11 September.", []),
     ("Han ble nummer 3. i 2017.", "He came 3rd in 2017.", []),
     ("Det var 12 og 12 igjen.", "There were 12 and 12 left.", []),
+    ("Se kapittel 3. Jan Egeland sa det.", "See chapter 3, Jan Egeland said it.", []),
+    ("Han fikk 2 stemmer i mai.", "He got 2 votes in May.", []),
 ]
 FLAGGED = [
     ("15 sivile, blant dem 7 barn, er drept.", "15 civilians have been killed.", ["7"]),

@@ -48,14 +48,16 @@ def _alternation(words) -> str:
 
 _B = r"(?<![\w.,])"  # a number starts here (not inside another number or word)
 _E = r"(?![\d])"
+# Case-sensitive: Norwegian months are written in lower case, English ones capitalised, so
+# "kapittel 3. Jan Egeland" is no date, nor is "2 may".
 _NO_MONTH = _alternation(_NO_MONTHS)
-_EN_MONTH = _alternation(_EN_MONTHS)
+_EN_MONTH = _alternation(month.capitalize() for month in _EN_MONTHS)
 _AMPM = r"(?P<ampm>a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b|A\.M\.|P\.M\.)"
 
 # Norwegian source: (pattern, kind), most specific first.
 _SOURCE_PATTERNS = [
     (re.compile(rf"{_B}(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_E}"), "date"),
-    (re.compile(rf"{_B}(?P<d>\d{{1,2}})\.\s*(?P<mon>{_NO_MONTH})\b\.?(?:\s+(?P<y>\d{{4}}){_E})?", re.I), "date"),
+    (re.compile(rf"{_B}(?P<d>\d{{1,2}})\.\s*(?P<mon>{_NO_MONTH})\b\.?(?:\s+(?P<y>\d{{4}}){_E})?"), "date"),
     (re.compile(rf"{_B}(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?!\d)"), "date"),
     (re.compile(rf"\b[Kk]l\.?\s*(?P<h>\d{{1,2}})(?:[.:](?P<min>\d{{2}}))?{_E}"), "time"),
     (re.compile(rf"{_B}(?P<h>\d{{1,2}}):(?P<min>\d{{2}}){_E}"), "time"),
@@ -63,9 +65,9 @@ _SOURCE_PATTERNS = [
 # English target.
 _TARGET_PATTERNS = [
     (re.compile(rf"{_B}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<mon>{_EN_MONTH})\b\.?"
-                rf"(?:,?\s+(?P<y>\d{{4}}){_E})?", re.I), "date"),
-    (re.compile(rf"\b(?P<mon>{_EN_MONTH})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_E}(?:,?\s+(?P<y>\d{{4}}){_E})?",
-                re.I), "date"),
+                rf"(?:,?\s+(?P<y>\d{{4}}){_E})?"), "date"),
+    (re.compile(rf"\b(?P<mon>{_EN_MONTH})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_E}(?:,?\s+(?P<y>\d{{4}}){_E})?"),
+     "date"),
     (re.compile(rf"{_B}(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_E}"), "date"),
     (re.compile(rf"{_B}(?P<d>\d{{1,2}})[./](?P<m>\d{{1,2}})[./](?P<y>\d{{4}}){_E}"), "date-dm-or-md"),
     (re.compile(rf"{_B}(?P<h>\d{{1,2}})(?:[.:](?P<min>\d{{2}}))?\s*{_AMPM}"), "time"),
