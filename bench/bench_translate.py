@@ -207,7 +207,7 @@ def article_sentences(path: Path, limit: int | None = None) -> list[str]:
     from translate.io import read_source
     from translate.pipeline import prepare_article
 
-    article, _ = prepare_article(read_source(str(path), None))
+    article = prepare_article(read_source(str(path), None)).article
     texts = list(dict.fromkeys(s.source for s in article.sentences() if s.translate))
     return texts[:limit] if limit else texts
 

@@ -328,7 +328,7 @@ def test_output_folder_nested_in_input_is_never_read(sample_article, tiny_marian
         ("out-is-file", 2, "is not a folder"),
         ("out-is-in", 2, "outside the input folder"),
         ("in-inside-out", 2, "outside the input folder"),
-        ("bad-format", 2, "Unknown format"),
+        ("bad-format", 2, "Invalid value for '--format'"),
         ("bad-encoding", 2, "Unknown encoding"),
         ("bad-pattern", 2, "pattern"),
     ],

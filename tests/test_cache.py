@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from translate import cache as cache_module
-from translate import pipeline, segment
+from translate import faithful, pipeline, segment
 from translate.backends import DecodingSettings, create_backend
 from translate.cache import DB_NAME, SCHEMA_VERSION, Cache, cache_stats, make_key
 from translate.cli import app
@@ -131,7 +131,7 @@ def test_sentence_key_covers_model_backend_decoding_segmenter_and_repair(tiny_ma
     keys["decoding"] = translator.sentence_key("Hunden sover.")
     monkeypatch.setattr(segment, "SEGMENTER_VERSION", segment.SEGMENTER_VERSION + "-next")
     keys["segmenter"] = key()
-    monkeypatch.setattr(pipeline, "FAITHFUL_VERSION", pipeline.FAITHFUL_VERSION + "-next")
+    monkeypatch.setattr(faithful, "FAITHFUL_VERSION", faithful.FAITHFUL_VERSION + "-next")
     keys["faithful"] = key()
     assert base not in keys.values()
     assert len(set(keys.values())) == len(keys), keys
@@ -444,7 +444,12 @@ def test_cache_path_honours_option_then_environment_then_default(cache_dir, tmp_
     assert run_cli("cache", "path", "--cache-dir", tmp_path / "x").stdout.strip() == str(tmp_path / "x" / DB_NAME)
     monkeypatch.delenv("NB2EN_CACHE_DIR")
     monkeypatch.chdir(tmp_path)
-    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "cache" / DB_NAME)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    # The per-user cache folder (platformdirs, XDG_CACHE_HOME honoured), never ./cache of wherever we run.
+    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "xdg" / "nb2en" / DB_NAME)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert run_cli("cache", "path").stdout.strip() == str(tmp_path / "home" / ".cache" / "nb2en" / DB_NAME)
 
 
 def test_cache_clear_on_a_missing_cache_is_fine(cache_dir):

@@ -165,7 +165,7 @@ def test_hub_model_not_offline_names_download_command(sample_article, tmp_path, 
 
 def test_unknown_format_is_usage_error(sample_article, tiny_marian_dir):
     result = run_cli("translate", str(sample_article), "--model", str(tiny_marian_dir), "-f", "pdf")
-    assert result.exit_code == 2 and "Unknown format" in result.stderr
+    assert result.exit_code == 2 and "Invalid value for '--format'" in result.stderr  # Typer checks the choice (an Enum)
 
 
 def test_models_check_fails_clearly_on_a_random_model(tiny_marian_dir):
@@ -180,3 +180,29 @@ def test_translation_is_deterministic(sample_article, tiny_marian_dir, tmp_path)
     second = run_cli("translate", str(sample_article), "--model", str(tiny_marian_dir), "--no-cache", "--beam-size", "1")
     assert first.exit_code == second.exit_code == 0
     assert first.stdout == second.stdout
+
+
+# --- output paths are checked before any work (issue 10: 1 and 4) ---------------------------------
+
+
+def test_output_that_is_the_input_is_refused_before_any_work(sample_article, tmp_path):
+    source = tmp_path / "art.txt"
+    source.write_bytes(sample_article.read_bytes())
+    (tmp_path / "sub").mkdir()
+    os.link(source, tmp_path / "hard.txt")
+    (tmp_path / "soft.txt").symlink_to(source)
+    original = source.read_bytes()
+    for output in (source, tmp_path / "sub" / ".." / "art.txt", tmp_path / "hard.txt", tmp_path / "soft.txt"):
+        # A model that does not exist: the output check must come first.
+        result = run_cli("translate", str(source), "-o", str(output), "--model", str(tmp_path / "no-model"))
+        assert result.exit_code == 2, (output, result.output)
+        assert "is the input file" in result.stderr and "Traceback" not in result.output
+    result = run_cli("summarize", str(source), "-o", str(source), "--summarizer", "extractive", "--model", str(tmp_path / "no-model"))
+    assert result.exit_code == 2 and "is the input file" in result.stderr
+    assert source.read_bytes() == original
+
+
+def test_output_that_is_a_folder_is_refused_before_loading_a_model(sample_article, tmp_path):
+    result = run_cli("translate", str(sample_article), "-o", str(tmp_path), "--model", str(tmp_path / "no-model"))
+    assert result.exit_code == 2, result.output
+    assert "is a folder" in result.stderr and "Traceback" not in result.output

@@ -15,12 +15,14 @@ from translate.language import should_translate
 META, HEADING, PARAGRAPH, QUOTE, FOOTER = "meta", "heading", "paragraph", "quote", "footer"
 BLOCK_KINDS = (META, HEADING, PARAGRAPH, QUOTE, FOOTER)
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+# The blank-line rule (one home): a line holding only spaces or tabs between two line breaks
+# ends a block, in Norwegian sources and in English text alike.
+BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _META_LINE = re.compile(r"^\s*(?:date|dato)\s+\S+", re.I)
 _DIALOGUE_DASH = re.compile(r"^([–—-])\s+")
 _FOOTER = re.compile(r"^\(?\s*©.{0,60}$|^\((?:NTB|ANB|Reuters|AFP|AP|NTB[- ]\w+)\)$", re.I)
 _TERMINAL = tuple(".!?:;…»\"”')")
-_MAX_HEADING_WORDS = 14
+HEADING_MAX_WORDS = 14
 
 
 @dataclass
@@ -65,9 +67,23 @@ class Article:
         return [s for block in self.blocks for s in block.sentences]
 
 
+def split_blocks(text: str) -> list[str]:
+    """The non-empty blank-line-separated chunks of ``text``, in order."""
+    return [chunk for chunk in BLANK_LINES.split(text) if chunk.strip()]
+
+
+def looks_like_heading(line: str, terminal: tuple[str, ...] = _TERMINAL) -> bool:
+    """The heading rule (one home): a line without closing punctuation, at most 14 words.
+
+    ``terminal`` is the closing punctuation of the language at hand (English summaries
+    pass their own quote marks).
+    """
+    return not line.endswith(terminal) and len(line.split()) <= HEADING_MAX_WORDS
+
+
 def parse_article(text: str) -> Article:
     """Split text into blocks of kind meta, heading, paragraph, quote or footer."""
-    chunks = [chunk for chunk in _BLANK_LINES.split(text) if chunk.strip()]
+    chunks = split_blocks(text)
     blocks: list[Block] = []
     metadata: dict[str, str] = {}
     for index, chunk in enumerate(chunks):
@@ -104,7 +120,7 @@ def classify_block(chunk: str, first: bool = False) -> str:
         return FOOTER
     if _DIALOGUE_DASH.match(stripped):
         return QUOTE
-    if len(lines) == 1 and not stripped.endswith(_TERMINAL) and len(stripped.split()) <= _MAX_HEADING_WORDS:
+    if len(lines) == 1 and looks_like_heading(stripped):
         return HEADING
     return PARAGRAPH
 
@@ -118,3 +134,14 @@ def parse_metadata(line: str) -> dict[str, str]:
         if len(words) > 2:
             metadata["section"] = " ".join(words[2:])
     return metadata
+
+
+def render_sentences(article: Article) -> str:
+    """One sentence per line, a blank line between blocks (``nb2en split``)."""
+    lines = []
+    for block in article.blocks:
+        sentences = [s.source for s in block.sentences] or [block.source.strip()]
+        if block.prefix and sentences:
+            sentences[0] = block.prefix + sentences[0]
+        lines.append("\n".join(sentences))
+    return "\n\n".join(lines) + ("\n" if lines else "")

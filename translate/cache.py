@@ -11,12 +11,17 @@ writer, every write takes the write lock up front (``BEGIN IMMEDIATE``) and wait
 opening a fresh cache at once cannot both migrate it. The schema version lives in
 ``PRAGMA user_version``; a file written by a newer nb2en is refused, never rewritten.
 
-Every SQLite failure becomes a ``CacheError`` naming ``nb2en cache clear``;
+A cache that may be read but not written (a read-only mount, a file or folder you may
+not write) is opened read-only: hits are served and ``put_many`` raises
+``CacheReadOnlyError``, which the pipeline turns into one warning that new results are
+not cached. Permission problems never advise deleting the cache; only real damage (an
+SQLite failure on a file we may read) becomes a ``CacheError`` naming ``nb2en cache clear``.
 ``clear_cache`` deletes the files without opening them, so it works on a corrupt cache.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -24,11 +29,13 @@ import shlex
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
-from translate.errors import CacheError
+from translate.errors import CacheError, CachePermissionError, CacheReadOnlyError
 
 CACHE_ENV = "NB2EN_CACHE_DIR"
-DEFAULT_CACHE_DIR = Path("cache")
+APP_NAME = "nb2en"
+_PERMISSION_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 DB_NAME = "nb2en.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -49,13 +56,21 @@ _MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+def default_cache_dir() -> Path:
+    """The per-user cache folder (platformdirs: ``$XDG_CACHE_HOME/nb2en``, else ``~/.cache/nb2en``
+    on Linux), so a cron job and two shells in two folders share one cache."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
-    """``--cache-dir``, else ``$NB2EN_CACHE_DIR``, else ``./cache``."""
+    """``--cache-dir``, else ``$NB2EN_CACHE_DIR``, else the per-user cache folder."""
     if cache_dir:
         return Path(cache_dir).expanduser()
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
-    return DEFAULT_CACHE_DIR
+    return default_cache_dir()
 
 
 def cache_db_path(cache_dir: str | Path | None = None) -> Path:
@@ -91,18 +106,22 @@ class Cache:
         self.path = cache_db_path(directory)
         self._clear = clear_command(directory)
         self._db: sqlite3.Connection | None = None
+        self.read_only = False
+        # Why the cache is read-only, for a door that wants to warn at once (the pipeline
+        # warns at the first write that is refused).
+        self.notice: str | None = None
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._set_wal()
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            if self._must_open_read_only():
+                self._open_read_only()
+            else:
+                self._open_read_write()
         except sqlite3.DatabaseError as error:
             self.close()
             raise self._error(str(error)) from None
         except OSError as error:
             self.close()
+            if error.errno in _PERMISSION_ERRNOS:
+                raise CachePermissionError(self.path, error.strerror or str(error)) from None
             raise self._error(error.strerror or str(error)) from None
         except CacheError:
             self.close()
@@ -110,6 +129,63 @@ class Cache:
 
     def _error(self, reason: str) -> CacheError:
         return CacheError(self.path, reason, self._clear)
+
+    def _must_open_read_only(self) -> bool:
+        """A database we may read but not write (or whose folder we may not write: WAL needs it)."""
+        if not self.path.exists():
+            return False
+        if not os.access(self.path, os.R_OK):
+            raise CachePermissionError(
+                self.path, "permission denied reading it", "Check the file's permissions, or pass --no-cache."
+            )
+        return not (os.access(self.path, os.W_OK) and os.access(self.directory, os.W_OK | os.X_OK))
+
+    def _open_read_write(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() and not os.access(self.directory, os.W_OK | os.X_OK):
+            raise CachePermissionError(self.path, "its folder is not writable, so the cache cannot be created")
+        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._set_wal()
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.OperationalError as error:
+            if not _is_permission_error(error) or not self.path.exists():
+                raise
+            self.close()  # writable by the book but not in fact (e.g. a read-only mount os.access missed)
+            self._open_read_only()
+
+    def _open_read_only(self) -> None:
+        """``mode=ro`` first (sees a WAL's committed rows); ``immutable=1`` where even the WAL's
+        shared-memory file cannot be made (a read-only mount of a cleanly closed cache)."""
+        reason = "it is read-only" if not os.access(self.path, os.W_OK) else "its folder is read-only"
+        uri = "file:" + quote(str(self.path))
+        last_error: sqlite3.Error | None = None
+        for flags in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                self._db = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                version = self._version()
+                self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                break
+            except sqlite3.OperationalError as error:
+                last_error = error
+                self.close()
+        else:
+            raise last_error  # type: ignore[misc]
+        self._check_version(version)
+        if version < SCHEMA_VERSION:
+            self.close()
+            raise CachePermissionError(
+                self.path,
+                f"{reason} and was made by an older nb2en (schema {version})",
+                "Open it once with write access to upgrade it, or pass --cache-dir with a writable folder.",
+            )
+        self.read_only = True
+        self.notice = (
+            f"the cache at {self.path} is read-only ({reason}): cached results are used, new ones are not saved."
+        )
 
     def _set_wal(self) -> None:
         """Switch to WAL; on a brand-new file another process may hold the lock for a moment."""
@@ -184,6 +260,8 @@ class Cache:
         """Store (key, kind, value, flags) rows in one transaction."""
         if not rows:
             return
+        if self.read_only:
+            raise CacheReadOnlyError(self.path)
         now = time.time()
         try:
             self._db.execute("BEGIN IMMEDIATE")
@@ -194,6 +272,8 @@ class Cache:
             self._db.execute("COMMIT")
         except sqlite3.DatabaseError as error:
             self._rollback()
+            if _is_permission_error(error):
+                raise CacheReadOnlyError(self.path, f"it cannot be written: {error}") from None
             raise self._error(str(error)) from None
 
     def stats(self) -> dict:
@@ -239,6 +319,12 @@ class NullCache:
 
     def close(self) -> None:
         return None
+
+
+def _is_permission_error(error: sqlite3.Error) -> bool:
+    """SQLite's words for "you may not write this" (as opposed to a damaged file)."""
+    text = str(error).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text
 
 
 def _size_on_disk(directory: Path) -> int:

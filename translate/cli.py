@@ -3,13 +3,27 @@ and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input).""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 import typer
 
 from translate.errors import Nb2enError
+from translate.settings import (
+    MAX_BEAM_SIZE,
+    Backend,
+    Device,
+    OutputFormat,
+    Settings,
+    Summarizer,
+    SummaryFormat,
+    SummaryStyle,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -29,25 +43,26 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(models_app, name="models")
 
 PathArg = Annotated[str, typer.Argument(help="Article file, or - for standard input.", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Marian model: hub id or local directory.")]
-BackendOpt = Annotated[str, typer.Option("--backend", help="auto, ctranslate2 or transformers.")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
-BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=16, help="Beam size for decoding.")]
+BackendOpt = Annotated[Backend, typer.Option("--backend", help="Translation backend (auto: ctranslate2 where it can run).")]
+DeviceOpt = Annotated[Device, typer.Option("--device", help="Where models run (auto: cuda if available).")]
+BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=MAX_BEAM_SIZE, help="Beam size for decoding.")]
 CacheDirOpt = Annotated[
-    Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR or ./cache).")
+    Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR, else the default cache folder).")
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 SummaryOpt = Annotated[bool, typer.Option("--summary", help="Add an English summary (see `nb2en summarize`).")]
 StyleOpt = Annotated[
-    str, typer.Option("--style", help="Summary style: short (2-3 sentences), headline (one line) or bullets (3-5).")
+    SummaryStyle, typer.Option("--style", help="Summary style: short (2-3 sentences), headline (one line) or bullets (3-5).")
 ]
 SummarizerOpt = Annotated[
-    str,
+    Summarizer,
     typer.Option(
         "--summarizer",
         help="abstractive (a model driven by a prompt from prompts/) or extractive (sentences of the translation, no model).",
@@ -60,6 +75,68 @@ SummaryModelOpt = Annotated[
         help="Abstractive summary model: a seq2seq or chat model, hub id or local directory (default: google/flan-t5-large).",
     ),
 ]
+
+
+def _option(name: str, annotation, default) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+# The one definition of the options shared by translate, summarize and batch (and the
+# doors to come): each command lists the groups it takes; ``with_options`` adds them to its
+# signature and hands them to the command body as one dict, ``shared``.
+TRANSLATION_OPTIONS = [
+    _option("model", ModelOpt, None),
+    _option("backend", BackendOpt, Backend.auto),
+    _option("device", DeviceOpt, Device.auto),
+    _option("beam_size", BeamOpt, 4),
+    _option("cache_dir", CacheDirOpt, None),
+    _option("no_cache", NoCacheOpt, False),
+    _option("encoding", EncodingOpt, None),
+]
+SUMMARY_OPTIONS = [
+    _option("style", StyleOpt, SummaryStyle.short),
+    _option("summarizer", SummarizerOpt, Summarizer.abstractive),
+    _option("summary_model", SummaryModelOpt, None),
+]
+DEBUG_OPTION = [_option("debug", DebugOpt, False)]
+
+
+def with_options(*groups: list[inspect.Parameter]):
+    """Add the shared option groups to a command; the body gets them as ``shared`` (a dict)."""
+    added = [param for group in groups for param in group]
+    names = [param.name for param in added]
+
+    def decorate(func):
+        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "shared"]
+
+        @functools.wraps(func)
+        def command(**kwargs):
+            shared = {name: kwargs.pop(name) for name in names}
+            return func(shared=shared, **kwargs)
+
+        command.__signature__ = inspect.Signature(own + added)
+        del command.__wrapped__  # typer must read the signature above, not the body's
+        return command
+
+    return decorate
+
+
+def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, summary: bool = False) -> Settings:
+    """The one Settings object of a command, from its shared options."""
+    return Settings(
+        model=shared.get("model"),
+        backend=shared.get("backend", Backend.auto),
+        device=shared.get("device", Device.auto),
+        beam_size=shared.get("beam_size", 4),
+        cache_dir=shared.get("cache_dir"),
+        use_cache=not shared.get("no_cache", False),
+        encoding=shared.get("encoding"),
+        output_format=fmt,
+        summary=summary,
+        summary_style=shared.get("style", SummaryStyle.short),
+        summarizer=shared.get("summarizer", Summarizer.abstractive),
+        summary_model=shared.get("summary_model"),
+    )
 
 
 def fail(message: str, code: int) -> None:
@@ -92,62 +169,63 @@ def warn(message: str) -> None:
     typer.echo(f"nb2en: warning: {message}", err=True)
 
 
-def check_format(fmt: str) -> str:
-    from translate.render import FORMATS
+def build_summarizer(settings: Settings):
+    """The summarizer the settings name, built before any translation so a bad option fails fast."""
+    from translate.summarizers import create_summarizer
 
-    if fmt not in FORMATS:
-        from translate.errors import UsageError
-
-        raise UsageError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
-    return fmt
+    return create_summarizer(settings.summary_settings())
 
 
-def build_settings(model, backend, device, beam_size, cache_dir, no_cache):
-    from translate.models import DEFAULT_TRANSLATION_MODEL
-    from translate.pipeline import TranslationSettings
-
-    return TranslationSettings(
-        model=model or DEFAULT_TRANSLATION_MODEL,
-        backend=backend,
-        device=device,
-        beam_size=beam_size,
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-    )
-
-
-def build_summarizer(style: str, summarizer: str, summary_model: Optional[str], device: str):
-    """The summarizer the options name, built before any translation so a bad option fails fast."""
-    from translate.models import DEFAULT_SUMMARY_MODEL
-    from translate.summarizers import SummarySettings, create_summarizer
-
-    if summarizer == "extractive" and summary_model:
-        warn("--summary-model is ignored with --summarizer extractive.")
-    settings = SummarySettings(
-        style=style, summarizer=summarizer, model=summary_model or DEFAULT_SUMMARY_MODEL, device=device
-    )
-    return create_summarizer(settings)
-
-
-def optional_summarizer(summary: bool, style: str, summarizer: str, summary_model: Optional[str], device: str):
+def optional_summarizer(settings: Settings, shared: dict):
     """The summarizer when ``--summary`` is given; a warning when summary options are given without it."""
-    if summary:
-        return build_summarizer(style, summarizer, summary_model, device)
-    if style != "short" or summarizer != "abstractive" or summary_model:
+    if settings.summary:
+        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
+            warn("--summary-model is ignored with --summarizer extractive.")
+        return build_summarizer(settings)
+    if (
+        shared.get("style") is not SummaryStyle.short
+        or shared.get("summarizer") is not Summarizer.abstractive
+        or shared.get("summary_model")
+    ):
         warn("--style, --summarizer and --summary-model have no effect without --summary.")
     return None
 
 
-def translate_one(path: str, encoding: Optional[str], settings, summarizer=None):
+def check_output(path: str, output: Optional[Path]) -> None:
+    """Refuse, before any work, an output that is a folder, cannot be written, or is the input."""
+    if output is None:
+        return
+    from translate.errors import OutputError, SameFileError
+
+    if output.is_dir():
+        raise OutputError(f"Cannot write {output}: it is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
+    if path != "-" and output.exists():
+        try:
+            same = os.path.samefile(path, output)
+        except OSError:
+            same = False
+        if same:
+            raise SameFileError(
+                f"The output {output} is the input file; writing it would replace the Norwegian source. "
+                "Choose another output path."
+            )
+    folder = output.parent if str(output.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # write_atomic creates the missing folders: check the nearest existing one
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise OutputError(f"Cannot write {output}: permission denied. Choose a writable output path.")
+
+
+def translate_one(path: str, settings: Settings, summarizer=None):
     """Read, translate and (with a summarizer) summarize one article; print its warnings."""
     from translate.io import read_source
     from translate.pipeline import Translator, summarize_article, translate_article
 
-    source = read_source(path, encoding)
-    translator = Translator(settings)
-    result = translate_article(source, translator)
-    if summarizer is not None:
-        summarize_article(result, summarizer, translator.cache)
+    source = read_source(path, settings.encoding)
+    with Translator(settings) as translator:
+        result = translate_article(source, translator)
+        if summarizer is not None:
+            summarize_article(result, summarizer, translator.cache)
     for message in result.warnings:
         warn(message)
     return result
@@ -164,72 +242,54 @@ def emit(content: str, output: Optional[Path]) -> None:
 
 
 @app.command()
+@with_options(TRANSLATION_OPTIONS, SUMMARY_OPTIONS, DEBUG_OPTION)
 def translate(
     path: PathArg,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
-    fmt: FormatOpt = "text",
-    model: ModelOpt = None,
-    backend: BackendOpt = "auto",
-    device: DeviceOpt = "auto",
-    beam_size: BeamOpt = 4,
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
-    encoding: EncodingOpt = None,
+    shared: dict,
+    output: OutputOpt = None,
+    fmt: FormatOpt = OutputFormat.text,
     summary: SummaryOpt = False,
-    style: StyleOpt = "short",
-    summarizer: SummarizerOpt = "abstractive",
-    summary_model: SummaryModelOpt = None,
-    debug: DebugOpt = False,
 ) -> None:
     """Translate one Norwegian article into English, keeping its blocks in order."""
 
     def work() -> int:
         from translate.render import render
 
-        check_format(fmt)
-        chosen_summarizer = optional_summarizer(summary, style, summarizer, summary_model, device)
-        settings = build_settings(model, backend, device, beam_size, cache_dir, no_cache)
-        result = translate_one(path, encoding, settings, chosen_summarizer)
-        emit(render(result, fmt), output)
+        check_output(path, output)
+        settings = build_settings(shared, fmt, summary)
+        chosen_summarizer = optional_summarizer(settings, shared)
+        result = translate_one(path, settings, chosen_summarizer)
+        emit(render(result, settings.output_format), output)
         return EXIT_OK
 
-    run_guarded(debug, work)
+    run_guarded(shared["debug"], work)
 
 
 @app.command()
+@with_options(SUMMARY_OPTIONS, TRANSLATION_OPTIONS, DEBUG_OPTION)
 def summarize(
     path: PathArg,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    shared: dict,
+    output: OutputOpt = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text (the summary only) or json (the translate JSON with its summary).")
-    ] = "text",
-    style: StyleOpt = "short",
-    summarizer: SummarizerOpt = "abstractive",
-    summary_model: SummaryModelOpt = None,
-    model: ModelOpt = None,
-    backend: BackendOpt = "auto",
-    device: DeviceOpt = "auto",
-    beam_size: BeamOpt = 4,
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
-    encoding: EncodingOpt = None,
-    debug: DebugOpt = False,
+        SummaryFormat, typer.Option("--format", "-f", help="text (the summary only) or json (the translate JSON with its summary).")
+    ] = SummaryFormat.text,
 ) -> None:
     """Translate one Norwegian article (through the cache) and print a short English summary."""
 
     def work() -> int:
-        from translate.errors import UsageError
-        from translate.render import render_json
+        from translate.render import render_json, render_summary
 
-        if fmt not in ("text", "json"):
-            raise UsageError(f"Unknown format '{fmt}'. Choose one of: text, json.")
-        chosen_summarizer = build_summarizer(style, summarizer, summary_model, device)
-        settings = build_settings(model, backend, device, beam_size, cache_dir, no_cache)
-        result = translate_one(path, encoding, settings, chosen_summarizer)
-        emit(render_json(result) if fmt == "json" else (result.summary or "") + "\n", output)
+        check_output(path, output)
+        settings = build_settings(shared, OutputFormat.json if fmt is SummaryFormat.json else OutputFormat.text, True)
+        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
+            warn("--summary-model is ignored with --summarizer extractive.")
+        chosen_summarizer = build_summarizer(settings)
+        result = translate_one(path, settings, chosen_summarizer)
+        emit(render_json(result) if fmt is SummaryFormat.json else render_summary(result), output)
         return EXIT_OK
 
-    run_guarded(debug, work)
+    run_guarded(shared["debug"], work)
 
 
 @app.command()
@@ -237,78 +297,101 @@ def split(path: PathArg, encoding: EncodingOpt = None, debug: DebugOpt = False) 
     """Print the article one sentence per line, with a blank line between blocks."""
 
     def work() -> int:
-        from translate.article import parse_article
+        from translate.article import parse_article, render_sentences
         from translate.io import read_source
 
         source = read_source(path, encoding)
-        blocks = parse_article(source.text).blocks
-        lines = []
-        for block in blocks:
-            sentences = [s.source for s in block.sentences] or [block.source.strip()]
-            if block.prefix and sentences:
-                sentences[0] = block.prefix + sentences[0]
-            lines.append("\n".join(sentences))
-        sys.stdout.write("\n\n".join(lines) + ("\n" if lines else ""))
+        sys.stdout.write(render_sentences(parse_article(source.text)))
         return EXIT_OK
 
     run_guarded(debug, work)
 
 
 @app.command()
+@with_options(TRANSLATION_OPTIONS, SUMMARY_OPTIONS, DEBUG_OPTION)
 def batch(
     in_dir: Annotated[Path, typer.Argument(help="Folder of Norwegian articles (searched recursively).", show_default=False)],
     out_dir: Annotated[Path, typer.Argument(help="Output folder; mirrors IN_DIR (a/b.txt -> a/b.en.txt).", show_default=False)],
-    pattern: Annotated[str, typer.Option("--pattern", help="Glob relative to IN_DIR for the articles.")] = "**/*.txt",
-    fmt: FormatOpt = "text",
+    shared: dict,
+    pattern: Annotated[str, typer.Option("--pattern", help="Glob relative to IN_DIR for the articles (must stay inside IN_DIR).")] = "**/*.txt",
+    fmt: FormatOpt = OutputFormat.text,
     force: Annotated[bool, typer.Option("--force", help="Redo files whose output is already up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output; a line at the end only if something failed.")] = False,
     window_sentences: Annotated[
         int, typer.Option("--window-sentences", min=1, help="Sentences of several articles translated together (shared model batches).")
     ] = 256,
-    model: ModelOpt = None,
-    backend: BackendOpt = "auto",
-    device: DeviceOpt = "auto",
-    beam_size: BeamOpt = 4,
-    cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
-    encoding: EncodingOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="Who runs the model: local (this process).")] = "local",
     summary: SummaryOpt = False,
-    style: StyleOpt = "short",
-    summarizer: SummarizerOpt = "abstractive",
-    summary_model: SummaryModelOpt = None,
-    debug: DebugOpt = False,
 ) -> None:
     """Translate a folder of articles into OUT_DIR: resumable, with a report (exit 1 if any file failed)."""
 
     def work() -> int:
-        from translate.batch import BatchOptions, StopOnSignals, run_batch
+        from translate.batch import BatchOptions, create_engine, run_batch
         from translate.pipeline import Translator, summarize_article
         from translate.progress import choose_progress
 
-        check_format(fmt)
-        chosen_summarizer = optional_summarizer(summary, style, summarizer, summary_model, device)
-        translator = Translator(build_settings(model, backend, device, beam_size, cache_dir, no_cache))
-        options = BatchOptions(
-            in_dir, out_dir, pattern=pattern, fmt=fmt, force=force, encoding=encoding, window_sentences=window_sentences
-        )
+        settings = build_settings(shared, fmt, summary)
+        chosen_summarizer = optional_summarizer(settings, shared)
+        options = BatchOptions(in_dir, out_dir, pattern=pattern, force=force, window_sentences=window_sentences, engine=engine)
         progress = choose_progress(quiet)
-        summarize = None
-        if chosen_summarizer is not None:
-            summarize = lambda result: summarize_article(result, chosen_summarizer, translator.cache)  # noqa: E731
-        with StopOnSignals(progress.note) as signals:
-            outcome = run_batch(
-                options,
-                translator,
-                progress,
-                stop=signals.stop,
-                summarize=summarize,
-                summary_identity=chosen_summarizer.identity() if chosen_summarizer is not None else None,
-            )
+        with StopOnSignals(progress.note) as signals, Translator(settings) as translator:
+            summarize = None
+            if chosen_summarizer is not None:
+                summarize = lambda result: summarize_article(result, chosen_summarizer, translator.cache)  # noqa: E731
+            with create_engine(engine, translator) as batch_engine:
+                outcome = run_batch(
+                    options,
+                    translator,
+                    progress,
+                    stop=signals.stop,
+                    summarize=summarize,
+                    summary_identity=chosen_summarizer.identity() if chosen_summarizer is not None else None,
+                    engine=batch_engine,
+                )
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         return EXIT_FAILED if outcome.failed else EXIT_OK
 
-    run_guarded(debug, work)
+    run_guarded(shared["debug"], work)
+
+
+class StopOnSignals:
+    """Ctrl-C / SIGTERM for a batch run (the CLI installs it around ``run_batch``).
+
+    The first signal asks the run to stop: no new file is started, the window being
+    translated is finished and written. A second signal abandons that window at once
+    (``KeyboardInterrupt``; nothing half-written stays behind). Use as a context manager;
+    the previous handlers are restored on exit. ``stop`` is what ``run_batch`` polls.
+    """
+
+    def __init__(self, notify: Callable[[str], None] | None = None):
+        self.event = threading.Event()
+        self.notify = notify or (lambda message: None)
+        self._previous: dict = {}
+
+    def stop(self) -> bool:
+        return self.event.is_set()
+
+    def _handle(self, signum, frame) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        self.event.set()
+        self.notify("stopping: finishing the files being translated now (press Ctrl-C again to abandon them)")
+
+    def __enter__(self) -> "StopOnSignals":
+        import signal
+
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
 
 
 @cache_app.command("path")
@@ -403,8 +486,8 @@ def models_download(
 @models_app.command("check")
 def models_check(
     model: ModelOpt = None,
-    backend: BackendOpt = "auto",
-    device: DeviceOpt = "auto",
+    backend: BackendOpt = Backend.auto,
+    device: DeviceOpt = Device.auto,
     cache_dir: CacheDirOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -414,8 +497,9 @@ def models_check(
         from translate.modelcheck import run_model_check
         from translate.pipeline import Translator
 
-        settings = build_settings(model, backend, device, 4, cache_dir, True)
-        report = run_model_check(Translator(settings))
+        settings = Settings(model=model, backend=backend, device=device, cache_dir=cache_dir, use_cache=False)
+        with Translator(settings) as translator:
+            report = run_model_check(translator)
         for line in report.lines():
             typer.echo(line)
         if not report.passed:
@@ -428,7 +512,7 @@ def models_check(
 @models_app.command("convert")
 def models_convert(
     model: ModelOpt = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = Device.auto,
     cache_dir: CacheDirOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -437,9 +521,9 @@ def models_convert(
     def work() -> int:
         from translate.pipeline import Translator
 
-        settings = build_settings(model, "ctranslate2", device, 4, cache_dir, True)
-        translator = Translator(settings)
-        typer.echo(str(translator.backend.ensure_converted()))
+        settings = Settings(model=model, backend=Backend.ctranslate2, device=device, cache_dir=cache_dir, use_cache=False)
+        with Translator(settings) as translator:
+            typer.echo(str(translator.backend.ensure_converted()))
         return EXIT_OK
 
     run_guarded(debug, work)

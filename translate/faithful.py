@@ -17,6 +17,8 @@ from typing import Callable
 from translate.backends.base import Generation, TranslationBackend
 from translate.numbers import missing_numbers
 
+# Bump when this module changes what it returns for the same model output (goes into cache keys).
+FAITHFUL_VERSION = "2"
 FLAG_LENGTH_CAP = "length-cap"
 FLAG_REPETITION = "repetition"
 FLAG_SPLIT = "split-long-input"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 import sys
 import tempfile
 import unicodedata
@@ -18,7 +19,6 @@ from pathlib import Path
 from translate.errors import InputError, OutputError
 
 STDIN = "-"
-_SNIFF_BYTES = 8192
 _MAX_CONTROL_FRACTION = 0.01
 _FALLBACK_ENCODING = "cp1252"
 
@@ -60,12 +60,17 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def decode_source(data: bytes, label: str, encoding: str | None = None) -> SourceText:
-    """Decode bytes to text; refuse binary data with a message that says what to do."""
+    """Decode bytes to text; refuse binary data with a message that says what to do.
+
+    The whole file decides, not its first bytes: a NUL anywhere (outside UTF-16/32, whose
+    code units contain NUL bytes) makes it binary, as does a U+0000 in the decoded text.
+    """
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    explicit = bool(encoding)
     if not encoding:
         encoding = _unicode_bom_encoding(data)  # UTF-16/32 text (with a BOM) has NUL bytes but is text
-    if b"\x00" in data[:_SNIFF_BYTES] and not _wide_unicode(encoding):
-        raise InputError(f"{label} looks like a binary file, not text. Pass a plain-text article.")
+    if b"\x00" in data and not _wide_unicode(encoding):
+        raise InputError(_binary_message(label))
     warnings: list[str] = []
     if encoding:
         try:
@@ -86,15 +91,49 @@ def decode_source(data: bytes, label: str, encoding: str | None = None) -> Sourc
             warnings.append(
                 f"{label} is not UTF-8; decoded it as {_FALLBACK_ENCODING}. Pass --encoding to choose another."
             )
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]  # one byte-order mark (utf-8-sig and utf-16 have taken theirs already)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise InputError(_binary_message(label))
     if _control_fraction(text) > _MAX_CONTROL_FRACTION:
         raise InputError(
             f"{label} does not look like text (too many control characters). Pass a plain-text article, "
             "or --encoding if it is text in another encoding."
         )
+    if explicit and text.strip() and not plausible_text(text):
+        warnings.append(
+            f"{label} decoded as {used} is mostly characters an article is unlikely to contain (e.g. CJK or "
+            "unassigned code points); the --encoding is probably wrong (UTF-8 read as UTF-16 looks like this)."
+        )
     if not text.strip():
         warnings.append(f"{label} is empty.")
     return SourceText(path=label, text=text, sha256=digest, encoding=used, warnings=warnings)
+
+
+def _binary_message(label: str) -> str:
+    return f"{label} looks like a binary file, not text (it contains NUL bytes). Pass a plain-text article."
+
+
+def plausible_text(text: str) -> bool:
+    """Whether decoded text looks like a (Latin-script) article rather than a wrong decoding.
+
+    A UTF-8 file read as UTF-16 turns each pair of ASCII bytes into one CJK or other
+    non-Latin code point; legacy single-byte mix-ups stay Latin. Latin letters must be the
+    majority of the letters, and unassigned, private-use or surrogate code points rare.
+    """
+    letters = latin = odd = 0
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cn", "Co", "Cs"):
+            odd += 1
+        elif category[0] == "L":
+            letters += 1
+            if ch < "\u0250" or "\u1e00" <= ch < "\u1f00":  # Basic Latin to Latin Extended-B, Latin Extended Additional
+                latin += 1
+    if odd > max(2, len(text) // 100):
+        return False
+    return letters == 0 or latin * 2 > letters
 
 
 def _unicode_bom_encoding(data: bytes) -> str | None:
@@ -114,12 +153,15 @@ def _wide_unicode(encoding: str | None) -> bool:
         return False
 
 
+# C0 and C1 controls except tab, line feed and form feed (CR is normalised away before this).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]")
+
+
 def _control_fraction(text: str) -> float:
+    """The share of control characters in the whole text (a regex: cheap even for big files)."""
     if not text:
         return 0.0
-    sample = text[:_SNIFF_BYTES]
-    controls = sum(1 for ch in sample if ch not in "\n\t\f" and unicodedata.category(ch) == "Cc")
-    return controls / len(sample)
+    return sum(1 for _ in _CONTROL.finditer(text)) / len(text)
 
 
 def write_atomic(path: Path, content: str) -> None:

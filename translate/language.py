@@ -55,10 +55,41 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.NYNORSK, Language.ENGLISH).build()
 
 
+# Frequent Bokmål and Nynorsk words that are not also English words (no "her", "over",
+# "man"), for the whole-document check only: should_translate keeps its own short list.
+_NORWEGIAN_DOCUMENT_WORDS = _NORWEGIAN_WORDS | frozenset(
+    """la lagt legger fram frem dag dager natt morgen kveld uke år måned fjor tirsdag onsdag torsdag
+    fredag lørdag søndag mandag da så her der dit hit hvorfor fordi mens siden uten under før ny nye nytt
+    første siste stor store stort liten lite små mer mest mye flest få får fikk gikk går kom kommer kommet
+    må måtte bør burde ha hadde hatt være vært bli blitt blant rundt tilbake sammen samme selv slik
+    slike ifølge både enten aldri alltid ofte igjen allerede fortsatt fortsetter også kanskje ingen ingenting
+    norsk norske norge regjeringen stortinget kommunen politiet kroner prosent millioner milliarder
+    ikkje eg ho dei kva korleis frå berre vart mykje òg no""".split()
+)
+# "i" (in) counts only in lower case: the English pronoun is always "I".
+_LOWER_ONLY_NORWEGIAN = frozenset({"i"})
+_MIN_WORDS_FOR_DOCUMENT_CHECK = 5
+_MIN_NORWEGIAN_SHARE = 0.05
+_MIN_ENGLISH_SHARE = 0.1
+
+
 def looks_norwegian(text: str) -> bool:
-    """Whole-document check used to warn (not fail) when an input is not Norwegian."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < 5:
+    """Whole-document check used to warn (not fail) when an input is not Norwegian.
+
+    Too short to judge counts as Norwegian. Clearly English text (English function words
+    outnumber Norwegian ones and make up a tenth of the words) does not; otherwise
+    Norwegian letters or a twentieth of frequent Norwegian words do.
+    """
+    raw = _WORD.findall(text)
+    if len(raw) < _MIN_WORDS_FOR_DOCUMENT_CHECK:
         return True
-    hits = sum(1 for w in words if w in _NORWEGIAN_WORDS)
-    return hits / len(words) >= 0.05 or bool(_NORWEGIAN_LETTERS.search(text))
+    words = [w.lower() for w in raw]
+    norwegian = sum(
+        1
+        for original, word in zip(raw, words)
+        if word in _NORWEGIAN_DOCUMENT_WORDS or (word in _LOWER_ONLY_NORWEGIAN and original == word)
+    )
+    english = sum(1 for word in words if word in _ENGLISH_WORDS)
+    if english > norwegian and english >= _MIN_ENGLISH_SHARE * len(words):
+        return False
+    return norwegian >= _MIN_NORWEGIAN_SHARE * len(words) or bool(_NORWEGIAN_LETTERS.search(text))

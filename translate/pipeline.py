@@ -1,54 +1,45 @@
 """Library API: articles in, result objects out. No printing, no exit codes.
 
-Data flows one way: parse into blocks and sentences, look every sentence up in the
-cache, send only the misses to the backend (deduplicated, in shared batches, across
-articles when several are given), then fill the blocks back in.
+Data flows one way: parse into blocks and sentences (once: ``prepare_article``), look
+every sentence up in the cache, hand only the unique misses to the Translator's miss
+translator (by default the in-process backend plus the faithfulness rules; the Ray batch
+engine passes one that sends them to actors), store what comes back, then fill the blocks
+in. Several articles share model batches (``translate_prepared``). Summaries are made
+from the English and cached the same way; a summarizer returns its text with details.
+Cache keys come from ``translate.settings.Settings``, nowhere else.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from translate import segment
+from typing import Callable, Protocol
+
 from translate.article import Article, Sentence, parse_article
 from translate.backends import BackendChoice, DecodingSettings, TranslationBackend, choose_backend, create_backend
 from translate.cache import Cache, NullCache, make_key
 from translate.errors import CacheError
-from translate.faithful import translate_texts
+from translate.faithful import FAITHFUL_VERSION, Translation, translate_texts  # noqa: F401 - FAITHFUL_VERSION re-exported
 from translate.io import SourceText
 from translate.language import looks_norwegian
-from translate.models import DEFAULT_TRANSLATION_MODEL, ModelRef, resolve_model
+from translate.models import ModelRef, resolve_model
+from translate.settings import Settings
+from translate.summarizers.base import SummaryDetails, SummaryOutput
 
 FLAG_PASSTHROUGH = "passthrough"
-# Bump when translate.faithful changes what it returns for the same model output.
-FAITHFUL_VERSION = "2"
 # Sentences translated (and committed to the cache in one transaction) per chunk.
 CACHE_WRITE_CHUNK = 256
 
-
-@dataclass
-class TranslationSettings:
-    """Every option of a translation run, built once by the CLI (no module globals)."""
-
-    model: str = DEFAULT_TRANSLATION_MODEL
-    backend: str = "auto"
-    device: str = "auto"
-    beam_size: int = 4
-    cache_dir: Path | None = None
-    use_cache: bool = True
-    repair: bool = True
+# The settings object used to be pipeline's own; the name stays for callers that import it here.
+TranslationSettings = Settings
 
 
 @dataclass
 class CacheCounts:
     hits: int = 0
     misses: int = 0
-
-    def add(self, other: "CacheCounts") -> None:
-        self.hits += other.hits
-        self.misses += other.misses
 
 
 @dataclass
@@ -70,17 +61,52 @@ class ArticleResult:
         return sorted({flag for s in self.article.sentences() for flag in s.flags if flag != FLAG_PASSTHROUGH})
 
 
-def open_cache(settings: TranslationSettings) -> Cache | NullCache:
+def open_cache(settings: Settings) -> Cache | NullCache:
     return Cache(settings.cache_dir) if settings.use_cache else NullCache()
 
 
-class Translator:
-    """A backend (loaded on first miss) behind the cache."""
+class MissTranslator(Protocol):
+    """Translates the cache misses: unique source texts in, one ``Translation`` each out, in order.
 
-    def __init__(self, settings: TranslationSettings, cache: Cache | NullCache | None = None):
+    The local one runs the backend in this process; a Ray engine passes one that sends the
+    texts to actors. ``load_seconds`` (optional) is the time spent loading a model so far.
+    """
+
+    def __call__(self, texts: list[str]) -> list[Translation]: ...
+
+
+class BackendMisses:
+    """The in-process miss translator: the backend (loaded on first use) plus faithfulness."""
+
+    def __init__(self, backend: TranslationBackend, repair: bool = True):
+        self.backend = backend
+        self.repair = repair
+        self.load_seconds = 0.0
+
+    def __call__(self, texts: list[str]) -> list[Translation]:
+        if not self.backend._loaded:
+            started = time.perf_counter()
+            self.backend.ensure_loaded()
+            self.load_seconds += time.perf_counter() - started
+        return translate_texts(self.backend, texts, repair=self.repair)
+
+
+class Translator:
+    """The cache in front of a miss translator (by default the backend, loaded on first miss).
+
+    ``translate_misses`` replaces how misses are computed (e.g. by Ray actors); the cache,
+    the keys and the flags stay here. Use as a context manager to close the cache.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        cache: Cache | NullCache | None = None,
+        translate_misses: MissTranslator | Callable[[list[str]], list[Translation]] | None = None,
+    ):
         self.settings = settings
-        self.model_ref: ModelRef = resolve_model(settings.model)
-        self.choice: BackendChoice = choose_backend(settings.backend, settings.device, self.model_ref)
+        self.model_ref: ModelRef = resolve_model(settings.model, cache_dir=settings.cache_dir)
+        self.choice: BackendChoice = choose_backend(settings.backend.value, settings.device.value, self.model_ref)
         self.backend: TranslationBackend = create_backend(
             self.model_ref,
             self.choice,
@@ -88,9 +114,22 @@ class Translator:
             cache_dir=settings.cache_dir,
         )
         self.cache = cache if cache is not None else open_cache(settings)
-        self.load_seconds = 0.0
+        self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)
         self.warnings: list[str] = []
         self._cache_writable = True
+
+    def __enter__(self) -> "Translator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.cache.close()
+
+    @property
+    def load_seconds(self) -> float:
+        return getattr(self.translate_misses, "load_seconds", 0.0)
 
     def model_info(self) -> dict:
         identity = self.backend.identity()
@@ -104,20 +143,15 @@ class Translator:
             "choice": self.choice.reason,
         }
 
-    def sentence_key(self, text: str) -> str:
-        return make_key(
-            "sentence",
-            {
-                "text": text,
-                "model": self.backend.identity(),
-                "segmenter": segment.SEGMENTER_VERSION,
-                "faithful": FAITHFUL_VERSION,
-                "repair": self.settings.repair,
-            },
-        )
+    def sentence_key(self, text: str, extra: dict | None = None) -> str:
+        return self.settings.sentence_key(text, self.backend.identity(), extra)
+
+    def fingerprint(self, summary_identity: dict | None = None) -> str:
+        """The batch output fingerprint for these settings and this backend (see Settings)."""
+        return self.settings.fingerprint(self.backend.identity(), summary_identity)
 
     def translate_sentences(self, sentences: list[Sentence]) -> CacheCounts:
-        """Fill in ``target``, ``cached`` and ``flags`` of every sentence, model for misses only."""
+        """Fill in ``target``, ``cached`` and ``flags`` of every sentence; misses go to ``translate_misses``."""
         counts = CacheCounts()
         wanted = [s for s in sentences if s.translate]
         for s in sentences:
@@ -135,18 +169,15 @@ class Translator:
                 missing.setdefault(key, s.source)
                 counts.misses += 1
         if missing:
-            started = time.perf_counter()
-            if not self.backend._loaded:
-                self.backend.ensure_loaded()
-                self.load_seconds += time.perf_counter() - started
             # Longest first, in chunks: each chunk's results are committed as soon as it is
             # done, so an interrupted run keeps what it finished.
             pending = sorted(missing.items(), key=lambda item: len(item[1]), reverse=True)
             by_key = {}
             for start in range(0, len(pending), CACHE_WRITE_CHUNK):
                 chunk = pending[start : start + CACHE_WRITE_CHUNK]
-                texts = [text for _, text in chunk]
-                translations = translate_texts(self.backend, texts, repair=self.settings.repair)
+                translations = self.translate_misses([text for _, text in chunk])
+                if len(translations) != len(chunk):
+                    raise RuntimeError(f"the miss translator returned {len(translations)} results for {len(chunk)} texts")
                 done = {key: t for (key, _), t in zip(chunk, translations)}
                 by_key.update(done)
                 self.store([(key, "sentence", t.target, t.flags) for key, t in done.items()])
@@ -174,46 +205,66 @@ class Translator:
         return taken
 
 
-def prepare_article(source: SourceText) -> tuple[Article, list[str]]:
+@dataclass
+class PreparedArticle:
+    """A source parsed once into blocks and sentences, with the warnings reading it raised."""
+
+    source: SourceText
+    article: Article
+    warnings: list[str]
+    parse_seconds: float = 0.0
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.article.sentences())
+
+
+def prepare_article(source: SourceText) -> PreparedArticle:
     """Parse a source into blocks and sentences; warn when it does not look Norwegian."""
+    started = time.perf_counter()
     warnings = list(source.warnings)
     article = parse_article(source.text)
     if source.text.strip() and not looks_norwegian(source.text):
         warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
-    return article, warnings
+    return PreparedArticle(source, article, warnings, time.perf_counter() - started)
 
 
-def translate_articles(sources: list[SourceText], translator: Translator) -> list[ArticleResult]:
-    """Translate several articles with shared model batches; results in input order."""
+def translate_prepared(prepared: list[PreparedArticle], translator: Translator) -> list[ArticleResult]:
+    """Translate parsed articles with shared model batches; results in input order."""
     started = time.perf_counter()
-    prepared = [prepare_article(source) for source in sources]
-    parsed = time.perf_counter()
-    sentences = [s for article, _ in prepared for s in article.sentences()]
+    parse_s = sum(p.parse_seconds for p in prepared)
+    sentences = [s for p in prepared for s in p.article.sentences()]
     load_before = translator.load_seconds
     translator.translate_sentences(sentences)
     finished = time.perf_counter()
+    load_s = translator.load_seconds - load_before
     translator_warnings = translator.take_warnings()
     results = []
-    for source, (article, warnings) in zip(sources, prepared):
-        own = article.sentences()
+    for p in prepared:
+        own = p.article.sentences()
         counts = CacheCounts(
             hits=sum(1 for s in own if s.translate and s.cached),
             misses=sum(1 for s in own if s.translate and not s.cached),
         )
         timings = {
-            "parse_s": round(parsed - started, 4),
-            "model_load_s": round(translator.load_seconds - load_before, 4),
-            "translate_s": round(finished - parsed - (translator.load_seconds - load_before), 4),
-            "total_s": round(finished - started, 4),
+            "parse_s": round(parse_s, 4),
+            "model_load_s": round(load_s, 4),
+            "translate_s": round(finished - started - load_s, 4),
+            "total_s": round(finished - started + parse_s, 4),
         }
-        if len(sources) > 1:
-            timings["shared_batch_articles"] = len(sources)
+        if len(prepared) > 1:
+            timings["shared_batch_articles"] = len(prepared)
         results.append(
             ArticleResult(
-                source, article, translator.model_info(), counts, timings, warnings=warnings + translator_warnings
+                p.source, p.article, translator.model_info(), counts, timings, warnings=p.warnings + translator_warnings
             )
         )
     return results
+
+
+def translate_articles(sources: list[SourceText], translator: Translator) -> list[ArticleResult]:
+    """Parse and translate several articles with shared model batches; results in input order."""
+    return translate_prepared([prepare_article(source) for source in sources], translator)
 
 
 def translate_article(source: SourceText, translator: Translator) -> ArticleResult:
@@ -224,6 +275,8 @@ def translate_article(source: SourceText, translator: Translator) -> ArticleResu
 # ---------------------------------------------------------------------------- summaries
 
 SUMMARY_KIND = "summary"
+# Bump when the layout of a cached summary row changes (its value is JSON: text and details).
+SUMMARY_ROW_VERSION = 2
 
 
 @dataclass
@@ -236,6 +289,7 @@ class SummaryResult:
     seconds: float = 0.0
     model_load_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    details: SummaryDetails = field(default_factory=SummaryDetails)
 
 
 def summary_source_text(result: ArticleResult) -> str:
@@ -248,7 +302,19 @@ def summary_source_text(result: ArticleResult) -> str:
 
 def summary_key(text: str, summarizer) -> str:
     """Cache key of a summary: the text plus the summarizer's identity (model, style, prompt hash...)."""
-    return make_key(SUMMARY_KIND, {"text": text, "summarizer": summarizer.identity()})
+    return make_key(SUMMARY_KIND, {"text": text, "summarizer": summarizer.identity(), "row": SUMMARY_ROW_VERSION})
+
+
+def _summary_row(output: SummaryOutput) -> str:
+    return json.dumps({"text": output.text, "chunks": output.chunks, "rounds": output.rounds, "flags": output.flags})
+
+
+def _summary_from_row(value: str) -> SummaryOutput | None:
+    try:
+        row = json.loads(value)
+        return SummaryOutput(str(row["text"]), int(row["chunks"]), int(row["rounds"]), [str(f) for f in row["flags"]])
+    except (ValueError, TypeError, KeyError):
+        return None  # a damaged row: summarize again
 
 
 def summarize_text(text: str, summarizer, cache: Cache | NullCache | None = None) -> SummaryResult:
@@ -270,24 +336,24 @@ def summarize_text(text: str, summarizer, cache: Cache | NullCache | None = None
     if not text.strip():
         return outcome
     found = cache.get_many([key])
-    if key in found:
-        outcome.text, stored = found[key][0], found[key][1]
+    output = _summary_from_row(found[key][0]) if key in found else None
+    if output is not None:
         outcome.cached = info["cached"] = True
     else:
         load_before = summarizer.load_seconds
-        outcome.text = summarizer.summarize(text)
+        output = summarizer.summarize(text)
         outcome.model_load_seconds = summarizer.load_seconds - load_before
-        details = summarizer.details
-        stored = list(details.flags) + ([f"chunks:{details.chunks}"] if details.chunks > 1 else [])
         try:
-            cache.put_many([(key, SUMMARY_KIND, outcome.text, stored)])
+            cache.put_many([(key, SUMMARY_KIND, _summary_row(output), list(output.flags))])
         except CacheError as error:
             outcome.warnings.append(
                 f"could not write the summary to the cache at {error.path} ({error.reason}); it will be made "
                 "again next time."
             )
-    info["flags"] = [flag for flag in stored if not flag.startswith("chunks:")]
-    info["chunks"] = next((int(flag.split(":", 1)[1]) for flag in stored if flag.startswith("chunks:")), 1)
+    outcome.text = output.text
+    outcome.details = SummaryDetails(chunks=output.chunks, rounds=output.rounds, flags=list(output.flags))
+    info["flags"] = list(output.flags)
+    info["chunks"] = output.chunks
     outcome.seconds = time.perf_counter() - started
     return outcome
 

@@ -7,16 +7,22 @@ import json
 from translate.article import FOOTER, HEADING, META
 from translate.pipeline import ArticleResult
 
-FORMATS = ("text", "markdown", "json")
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
 
 
 def render(result: ArticleResult, fmt: str) -> str:
+    """The article in ``fmt`` (text, markdown or json; an ``OutputFormat`` works too)."""
+    fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
         return render_json(result)
     if fmt == "markdown":
         return render_markdown(result)
     return render_text(result)
+
+
+def render_summary(result: ArticleResult) -> str:
+    """The summary alone (``nb2en summarize``): one line break at the end, nothing else."""
+    return (result.summary or "") + "\n"
 
 
 def render_text(result: ArticleResult) -> str:

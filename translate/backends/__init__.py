@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translate.backends.base import DecodingSettings, Generation, TranslationBackend
-from translate.errors import UsageError
-from translate.models import ModelRef
+from translate.errors import DeviceUnavailableError, UsageError
+from translate.models import ModelRef, require_marian
 
 BACKEND_NAMES = ("auto", "ctranslate2", "transformers")
 DEVICE_NAMES = ("auto", "cpu", "cuda")
@@ -40,20 +40,35 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` -> cuda or cpu; ``cuda`` only where a GPU can be used (else a usage error, exit 2).
+
+    Checked before any model loads, so ``--device cuda`` on a CPU machine costs nothing.
+    """
+    if device not in DEVICE_NAMES:
+        raise UsageError(f"Unknown device '{device}'. Choose one of: {', '.join(DEVICE_NAMES)}.")
+    if device == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    if device == "cuda" and not cuda_available():
+        raise DeviceUnavailableError(device)
+    return device
+
+
 def choose_backend(backend: str = "auto", device: str = "auto", model: ModelRef | None = None) -> BackendChoice:
     """Resolve ``auto`` for backend and device; pick the compute type for the pair.
 
     ``auto`` means ctranslate2 where it can run: installed, and (when ``model`` is given)
     a Marian model with the sentencepiece files it tokenizes with; else transformers.
-    Nothing heavy is imported here except on a machine with an NVIDIA driver.
+    Nothing heavy is imported here except on a machine with an NVIDIA driver. A model that
+    is not Marian and a CUDA device that is not there are refused here, before any load.
     """
     if backend not in BACKEND_NAMES:
         raise UsageError(f"Unknown backend '{backend}'. Choose one of: {', '.join(BACKEND_NAMES)}.")
-    if device not in DEVICE_NAMES:
-        raise UsageError(f"Unknown device '{device}'. Choose one of: {', '.join(DEVICE_NAMES)}.")
+    if model is not None:
+        require_marian(model)
     reasons = []
-    if device == "auto":
-        device = "cuda" if cuda_available() else "cpu"
+    requested, device = device, resolve_device(device)
+    if requested == "auto":
         reasons.append(f"device auto -> {device}")
     if backend == "auto":
         backend, why = _auto_backend(model)
@@ -98,6 +113,8 @@ def create_backend(
     cache_dir: Path | None = None,
 ) -> TranslationBackend:
     """Instantiate (but do not load) the backend named in ``choice``."""
+    if choice.device == "cuda" and not cuda_available():
+        raise DeviceUnavailableError(choice.device)
     if choice.backend == "ctranslate2":
         from translate.backends.ctranslate2_backend import CTranslate2Backend as backend_class
     else:
@@ -115,4 +132,6 @@ __all__ = [
     "TranslationBackend",
     "choose_backend",
     "create_backend",
+    "cuda_available",
+    "resolve_device",
 ]

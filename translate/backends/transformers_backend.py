@@ -7,7 +7,7 @@ classes itself. torch and transformers are imported in ``load`` only.
 from __future__ import annotations
 
 from translate.backends.base import TranslationBackend
-from translate.errors import ModelLoadError
+from translate.errors import ModelCorruptError
 from translate.models import input_token_limit
 
 
@@ -37,8 +37,9 @@ class TransformersBackend(TranslationBackend):
             dtype = torch.float16 if self.compute_type == "float16" else torch.float32
             model = AutoModelForSeq2SeqLM.from_pretrained(str(self.model.path), dtype=dtype)
         except Exception as error:  # noqa: BLE001 - any load failure is reported the same way
-            raise ModelLoadError(
-                f"Could not load translation model {self.model.id}: {type(error).__name__}: {error}. "
+            raise ModelCorruptError(
+                f"Could not load translation model {self.model.id}: {type(error).__name__}: "
+                f"{' '.join(str(error).split())[:300]}. "
                 "Check that the directory holds a complete Marian model, or run `nb2en models download`."
             ) from None
         model.generation_config.max_length = None

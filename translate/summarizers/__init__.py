@@ -13,6 +13,7 @@ from translate.summarizers.base import (
     SUMMARIZER_NAMES,
     Summarizer,
     SummaryDetails,
+    SummaryOutput,
     SummarySettings,
 )
 
@@ -41,15 +42,10 @@ def create_summarizer(settings: SummarySettings, *, max_input_tokens: int | None
 
         return ExtractiveSummarizer(settings.style)
     from translate.models import resolve_model
+    from translate.backends import resolve_device
     from translate.summarizers.abstractive import AbstractiveSummarizer
 
-    device = settings.device
-    if device == "auto":
-        from translate.backends import cuda_available
-
-        device = "cuda" if cuda_available() else "cpu"
-    elif device not in ("cpu", "cuda"):
-        raise UsageError(f"Unknown device '{device}'. Choose one of: auto, cpu, cuda.")
+    device = resolve_device(getattr(settings.device, "value", settings.device))
     try:
         model = resolve_model(settings.model)
     except ModelNotAvailableOffline as error:
@@ -74,6 +70,7 @@ __all__ = [
     "SUMMARIZER_NAMES",
     "Summarizer",
     "SummaryDetails",
+    "SummaryOutput",
     "SummarySettings",
     "check_settings",
     "create_summarizer",

@@ -23,10 +23,11 @@ import re
 import time
 from typing import Callable
 
+from translate.article import BLANK_LINES
 from translate.errors import ModelLoadError, Nb2enError
 from translate.models import ModelRef, input_token_limit, read_config
 from translate.prompt_templates import CHUNK_TEMPLATE, PromptTemplate, load_prompt
-from translate.summarizers.base import FLAG_LENGTH_CAP, Summarizer, SummaryDetails
+from translate.summarizers.base import FLAG_LENGTH_CAP, Summarizer, SummaryOutput
 from translate.summarizers.extractive import split_english_sentences
 
 # Bump when a change here changes the summary the same model and prompt give (cache key).
@@ -76,7 +77,7 @@ def chunk_text(text: str, count_tokens: Callable[[list[str]], list[int]], limit:
         raise ValueError("limit must be positive")
     sentences = [
         sentence
-        for block in re.split(r"\n[ \t]*\n\s*", text.strip())
+        for block in BLANK_LINES.split(text.strip())
         for sentence in split_english_sentences(" ".join(block.split()))
     ]
     if not sentences:
@@ -291,14 +292,14 @@ class AbstractiveSummarizer(Summarizer):
 
     # --------------------------------------------------------------- summarize
 
-    def summarize(self, text: str) -> str:
+    def summarize(self, text: str) -> SummaryOutput:
         self.ensure_loaded()
-        self.details = details = SummaryDetails(chunks=1, rounds=1)
+        details = SummaryOutput(chunks=1, rounds=1)
         self.input_token_counts = []
-        blocks = (" ".join(block.split()) for block in re.split(r"\n[ \t]*\n", text.strip()))
+        blocks = (" ".join(block.split()) for block in BLANK_LINES.split(text.strip()))
         current = "\n\n".join(block for block in blocks if block)
         if not current:
-            return ""
+            return details
         size = self.count_text_tokens([current])[0]
         cap = self.chunk_max_new_tokens
         while not self.fits(self.prompt, current):
@@ -310,7 +311,7 @@ class AbstractiveSummarizer(Summarizer):
                 details.flags.append(FLAG_PART_LENGTH_CAP)
             joined = "\n\n".join(" ".join(out.split()) for out, _ in outputs if out.strip())
             if not joined:
-                return ""
+                return details
             new_size = self.count_text_tokens([joined])[0]
             if new_size > size * MIN_SHRINK:
                 # The parts' summaries came out no shorter than the parts: ask for shorter ones.
@@ -326,7 +327,8 @@ class AbstractiveSummarizer(Summarizer):
         [(summary, hit_cap)] = self.generate([self.prompt.render(text=current)], self.max_new_tokens)
         if hit_cap:
             details.flags.append(FLAG_LENGTH_CAP)
-        return shape_output(summary, self.style)
+        details.text = shape_output(summary, self.style)
+        return details
 
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[tuple[str, bool]]:
         """Run the model on rendered prompts; (text, hit the length cap) per prompt, in order."""

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from translate.faithful import FLAG_LENGTH_CAP  # noqa: F401 - one home for the length-cap flag
 from translate.models import DEFAULT_SUMMARY_MODEL
 from translate.prompt_templates import STYLES  # noqa: F401 - re-exported by translate.summarizers
 
 SUMMARIZER_NAMES = ("abstractive", "extractive")
-FLAG_LENGTH_CAP = "length-cap"
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,18 @@ class SummarySettings:
 
 @dataclass
 class SummaryDetails:
-    """What the last ``summarize`` call did, for the result's ``summary_info`` and the cache row."""
+    """How a summary was made: parts summarized first, rounds of that, flags."""
 
+    chunks: int = 1
+    rounds: int = 1
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SummaryOutput:
+    """What ``summarize`` returns: the summary text and how it was made (no side channel)."""
+
+    text: str = ""
     chunks: int = 1
     rounds: int = 1
     flags: list[str] = field(default_factory=list)
@@ -49,12 +59,11 @@ class Summarizer(ABC):
 
     def __init__(self, style: str):
         self.style = style
-        self.details = SummaryDetails()
         self.load_seconds = 0.0
 
     @abstractmethod
-    def summarize(self, text: str) -> str:
-        """The summary of ``text`` (English), in this summarizer's style."""
+    def summarize(self, text: str) -> SummaryOutput:
+        """The summary of ``text`` (English), in this summarizer's style, with how it was made."""
 
     def identity(self) -> dict:
         """What distinguishes this summarizer's output from another's (for cache keys and JSON)."""

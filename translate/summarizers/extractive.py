@@ -20,7 +20,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from translate.summarizers.base import Summarizer
+from translate.article import BLANK_LINES, looks_like_heading
+from translate.summarizers.base import Summarizer, SummaryOutput
 
 # Bump when a change here changes which summary the same text gets (it is in the cache key).
 EXTRACTIVE_VERSION = "1"
@@ -32,7 +33,6 @@ DAMPING = 0.85
 REDUNDANCY = 0.6
 QUOTE_WEIGHT = 0.6
 LONG_SENTENCE_WORDS = 40
-_MAX_HEADING_WORDS = 14
 _TERMINAL = tuple(".!?…:;\"”’»)")
 _DASH = re.compile(r"^[–—-]\s+")
 _ABBREVIATIONS = frozenset(
@@ -70,8 +70,8 @@ class ExtractiveSummarizer(Summarizer):
     def identity(self) -> dict:
         return {**super().identity(), "version": EXTRACTIVE_VERSION}
 
-    def summarize(self, text: str) -> str:
-        return summarize_extractive(text, self.style)
+    def summarize(self, text: str) -> SummaryOutput:
+        return SummaryOutput(summarize_extractive(text, self.style))
 
 
 def summarize_extractive(text: str, style: str = "short") -> str:
@@ -99,7 +99,7 @@ def summarize_extractive(text: str, style: str = "short") -> str:
 def candidate_sentences(text: str) -> list[Candidate]:
     """Sentences of the body blocks; headings (short lines without end punctuation) are skipped
     unless there is nothing else."""
-    blocks = [" ".join(block.split()) for block in re.split(r"\n[ \t]*\n\s*", text.strip())]
+    blocks = [" ".join(block.split()) for block in BLANK_LINES.split(text.strip())]
     blocks = [block for block in blocks if block]
     body = [block for block in blocks if not is_heading(block)]
     candidates: list[Candidate] = []
@@ -117,7 +117,7 @@ def candidate_sentences(text: str) -> list[Candidate]:
 
 
 def is_heading(block: str) -> bool:
-    return not block.endswith(_TERMINAL) and len(block.split()) <= _MAX_HEADING_WORDS
+    return looks_like_heading(block, _TERMINAL)
 
 
 def split_english_sentences(text: str) -> list[str]:

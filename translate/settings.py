@@ -1,0 +1,203 @@
+"""The one settings object: every option of a run, validated once at the edge.
+
+The CLI (and later the HTTP door) builds one ``Settings``; everything below reads it and
+nothing reads options from anywhere else. It is also the single owner of "what changes an
+output": ``sentence_key`` (one cached sentence) and ``fingerprint`` (one batch output
+file) are both made here from the same fields, so an option added to one is in the other.
+
+Speed-only options (window sizes, cache folder, quiet, engine) never go into either.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass, replace
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+
+from translate.errors import UsageError
+from translate.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
+MAX_BEAM_SIZE = 16
+# Bump when the layout of batch outputs or of the batch state journal changes.
+FINGERPRINT_VERSION = 1
+
+
+class Backend(str, Enum):
+    auto = "auto"
+    ctranslate2 = "ctranslate2"
+    transformers = "transformers"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class SummaryFormat(str, Enum):
+    """What ``nb2en summarize`` prints: the summary alone, or the translate JSON with it."""
+
+    text = "text"
+    json = "json"
+
+
+class SummaryStyle(str, Enum):
+    short = "short"
+    headline = "headline"
+    bullets = "bullets"
+
+
+class Summarizer(str, Enum):
+    abstractive = "abstractive"
+    extractive = "extractive"
+
+
+def _choice(enum: type[Enum], value, option: str):
+    """``value`` as a member of ``enum``; a usage error (exit 2) listing the choices otherwise."""
+    if isinstance(value, enum):
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise UsageError(f"Unknown {option} '{value}'. Choose one of: {choices}.") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option that decides what a run produces (plus where its cache lives).
+
+    Strings are accepted for the Enum fields (and checked); invalid values raise
+    ``UsageError``. Build it with keyword arguments; change it with ``settings.replace``.
+    """
+
+    model: str = DEFAULT_TRANSLATION_MODEL
+    backend: Backend = Backend.auto
+    device: Device = Device.auto
+    beam_size: int = 4
+    repair: bool = True
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    input_format: str | None = None
+    output_format: OutputFormat = OutputFormat.text
+    encoding: str | None = None
+    glossary: Path | None = None
+    summary: bool = False
+    summary_style: SummaryStyle = SummaryStyle.short
+    summarizer: Summarizer = Summarizer.abstractive
+    summary_model: str = DEFAULT_SUMMARY_MODEL
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "model", str(self.model) if self.model else DEFAULT_TRANSLATION_MODEL)
+        set_(self, "summary_model", str(self.summary_model) if self.summary_model else DEFAULT_SUMMARY_MODEL)
+        set_(self, "backend", _choice(Backend, self.backend, "backend"))
+        set_(self, "device", _choice(Device, self.device, "device"))
+        set_(self, "output_format", _choice(OutputFormat, self.output_format, "format"))
+        set_(self, "summary_style", _choice(SummaryStyle, self.summary_style, "summary style"))
+        set_(self, "summarizer", _choice(Summarizer, self.summarizer, "summarizer"))
+        if not isinstance(self.beam_size, int) or not 1 <= self.beam_size <= MAX_BEAM_SIZE:
+            raise UsageError(f"Beam size must be a whole number from 1 to {MAX_BEAM_SIZE}, not {self.beam_size!r}.")
+        if self.cache_dir is not None:
+            set_(self, "cache_dir", Path(self.cache_dir))
+        if self.glossary is not None:
+            set_(self, "glossary", Path(self.glossary))
+        if self.encoding:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise UsageError(
+                    f"Unknown encoding '{self.encoding}' given to --encoding. "
+                    "Pass a Python codec name such as latin-1 or cp1252."
+                ) from None
+
+    def replace(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------ what changes an output
+
+    @cached_property
+    def glossary_digest(self) -> str | None:
+        """sha256 of the glossary file's bytes (the content, not the path, changes outputs)."""
+        if self.glossary is None:
+            return None
+        try:
+            return "sha256:" + hashlib.sha256(self.glossary.read_bytes()).hexdigest()
+        except OSError as error:
+            raise UsageError(
+                f"Cannot read the glossary {self.glossary}: {error.strerror or error}. Check the path."
+            ) from None
+
+    def translation_fields(self, backend_identity: dict) -> dict:
+        """What changes one sentence's translation: model identity (id, revision, backend,
+        compute type, decoding), segmenter, faithfulness code, repair, glossary."""
+        from translate import faithful, segment
+
+        payload = {
+            "model": backend_identity,
+            "segmenter": segment.SEGMENTER_VERSION,
+            "faithful": faithful.FAITHFUL_VERSION,
+            "repair": self.repair,
+        }
+        if self.glossary is not None:  # absent (not null) so keys without a glossary stay as they were
+            payload["glossary"] = self.glossary_digest
+        return payload
+
+    def sentence_key(self, text: str, backend_identity: dict, extra: dict | None = None) -> str:
+        """Cache key of one sentence; ``extra`` is a hook for more output-changing inputs
+        (e.g. the glossary terms that apply to this sentence)."""
+        from translate.cache import make_key
+
+        payload = {"text": text, **self.translation_fields(backend_identity)}
+        if extra:
+            payload["extra"] = extra
+        return make_key("sentence", payload)
+
+    def fingerprint(self, backend_identity: dict, summary_identity: dict | None = None) -> str:
+        """Hash of everything that changes a batch output file (not what only changes speed).
+
+        ``summary_identity`` is the summarizer's ``identity()`` (model revision, prompt
+        hashes) when one is built; else the summary options as given (None without ``summary``).
+        """
+        from translate.cache import make_key
+
+        return make_key(
+            "batch-output",
+            {
+                "state": FINGERPRINT_VERSION,
+                **self.translation_fields(backend_identity),
+                "input_format": self.input_format,
+                "format": self.output_format.value,
+                "encoding": self.encoding,
+                "summary": summary_identity if summary_identity is not None else self.summary_fields(),
+            },
+        )
+
+    def summary_fields(self) -> dict | None:
+        """The summary options as given (a fallback when no summarizer identity is at hand)."""
+        if not self.summary:
+            return None
+        fields_ = {"summarizer": self.summarizer.value, "style": self.summary_style.value}
+        if self.summarizer is Summarizer.abstractive:
+            fields_["model"] = self.summary_model
+        return fields_
+
+    def summary_settings(self):
+        """The summarizer's own settings object (translate.summarizers.SummarySettings)."""
+        from translate.summarizers import SummarySettings
+
+        return SummarySettings(
+            style=self.summary_style.value,
+            summarizer=self.summarizer.value,
+            model=self.summary_model,
+            device=self.device.value,
+        )
+
