@@ -55,6 +55,13 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor w
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
+GlossaryOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--glossary",
+        help="UTF-8 TSV of Norwegian<TAB>English terms that must come out as given (English = Norwegian: keep as is).",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 SummaryOpt = Annotated[bool, typer.Option("--summary", help="Add an English summary (see `nb2en summarize`).")]
@@ -92,6 +99,7 @@ TRANSLATION_OPTIONS = [
     _option("cache_dir", CacheDirOpt, None),
     _option("no_cache", NoCacheOpt, False),
     _option("encoding", EncodingOpt, None),
+    _option("glossary", GlossaryOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -131,6 +139,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         cache_dir=shared.get("cache_dir"),
         use_cache=not shared.get("no_cache", False),
         encoding=shared.get("encoding"),
+        glossary=shared.get("glossary"),
         output_format=fmt,
         summary=summary,
         summary_style=shared.get("style", SummaryStyle.short),

@@ -18,7 +18,7 @@ from translate.backends.base import Generation, TranslationBackend
 from translate.numbers import missing_numbers
 
 # Bump when this module changes what it returns for the same model output (goes into cache keys).
-FAITHFUL_VERSION = "2"
+FAITHFUL_VERSION = "3"  # 3: numbers compared by meaning (translate.numbers)
 FLAG_LENGTH_CAP = "length-cap"
 FLAG_REPETITION = "repetition"
 FLAG_SPLIT = "split-long-input"
