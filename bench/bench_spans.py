@@ -45,7 +45,7 @@ def article_sentences() -> list[str]:
     from translate.io import read_source
     from translate.pipeline import prepare_article
 
-    article, _ = prepare_article(read_source(str(SEED_ARTICLE), None))
+    article = prepare_article(read_source(str(SEED_ARTICLE), None)).article
     return list(dict.fromkeys(s.source for s in article.sentences() if s.translate))
 
 
