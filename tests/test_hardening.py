@@ -202,7 +202,7 @@ def test_short_plain_bokmal_is_norwegian(sentence):
     from translate.pipeline import prepare_article
 
     assert looks_norwegian(sentence)
-    _, warnings = prepare_article(decode_source(sentence.encode(), "short.txt"))
+    warnings = prepare_article(decode_source(sentence.encode(), "short.txt")).warnings
     assert not any("does not look like Norwegian" in w for w in warnings)
 
 
