@@ -275,3 +275,11 @@ def test_every_item_survives_whatever_the_model_returns(words, noise):
     (result,) = translate_protected([text], glossary, model)
     for item in protected_items(text, glossary):
         assert item.target in result.target
+
+
+def test_shipped_glossaries_load():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    assert len(load_glossary(root / "docs" / "glossary.example.tsv")) >= 10
+    assert len(load_glossary(root / "bench" / "glossary-200.tsv")) == 200
