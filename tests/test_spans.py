@@ -116,8 +116,9 @@ def test_missing_glossary_file_is_a_usage_error(tmp_path):
     assert raised.value.exit_code == 2
 
 
-def test_the_same_entry_twice_is_fine(tmp_path):
-    assert len(load_glossary(write(tmp_path, "NAV\tNAV\nNAV\tNAV\n"))) == 1
+def test_the_same_entry_twice_trailing_tabs_crlf_and_bom_are_fine(tmp_path):
+    glossary = load_glossary(write(tmp_path, "\ufeffNAV\tNAV\r\nNAV\tNAV\t\t\r\n  # note\r\nHøyre\tthe Conservatives\n"))
+    assert glossary.entries == {"NAV": "NAV", "Høyre": "the Conservatives"}
 
 
 # ------------------------------------------------------- the mechanism, fake and real models

@@ -164,6 +164,8 @@ def load_glossary(path: str | Path) -> Glossary:
         if "\t" not in line:
             raise GlossaryError(f"{where}: no tab; write the Norwegian term, a tab, then the English term.")
         columns = line.split("\t")
+        while len(columns) > 2 and not columns[-1].strip():  # trailing tabs, as spreadsheets write
+            columns.pop()
         if len(columns) > 2:
             raise GlossaryError(f"{where}: more than one tab; write exactly Norwegian<TAB>English.")
         norwegian, english = (" ".join(column.split()) for column in columns)
