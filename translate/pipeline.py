@@ -26,6 +26,7 @@ from translate.io import SourceText
 from translate.language import looks_norwegian
 from translate.models import ModelRef, resolve_model
 from translate.settings import Settings
+from translate.spans import translate_protected
 from translate.summarizers.base import SummaryDetails, SummaryOutput
 
 FLAG_PASSTHROUGH = "passthrough"
@@ -178,7 +179,11 @@ class Translator:
             by_key = {}
             for start in range(0, len(pending), CACHE_WRITE_CHUNK):
                 chunk = pending[start : start + CACHE_WRITE_CHUNK]
-                translations = self.translate_misses([text for _, text in chunk])
+                # Protected spans and glossary terms come out verbatim whatever the model does;
+                # sentences without any go to the miss translator exactly as they are.
+                translations = translate_protected(
+                    [text for _, text in chunk], self.settings.glossary_table, self.translate_misses
+                )
                 if len(translations) != len(chunk):
                     raise RuntimeError(f"the miss translator returned {len(translations)} results for {len(chunk)} texts")
                 done = {key: t for (key, _), t in zip(chunk, translations)}
