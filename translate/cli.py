@@ -273,10 +273,6 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
-        if settings.inline_alignment is InlineAlignment.attention:
-            from translate.formats.align import align_article
-
-            align_article(result.article, translator.backend)
         if summarizer is not None:
             summarize_article(result, summarizer, translator.cache)
     for message in result.warnings:

@@ -259,6 +259,7 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
     sentences = [s for p in prepared for s in p.article.sentences()]
     load_before = translator.load_seconds
     translator.translate_sentences(sentences)
+    align_inline_markup(prepared, translator)
     finished = time.perf_counter()
     load_s = translator.load_seconds - load_before
     translator_warnings = translator.take_warnings()
@@ -284,6 +285,19 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
             )
         )
     return results
+
+
+def align_inline_markup(prepared: list[PreparedArticle], translator: Translator) -> None:
+    """With ``--inline-alignment attention``, word links from the model for the sentences whose
+    inline markup was not found verbatim in the English (the default, position, needs no model)."""
+    from translate.settings import InlineAlignment
+
+    if translator.settings.inline_alignment is not InlineAlignment.attention:
+        return
+    from translate.formats.align import align_article
+
+    for p in prepared:
+        align_article(p.article, translator.backend)
 
 
 def translate_articles(sources: list[SourceText], translator: Translator) -> list[ArticleResult]:
