@@ -151,3 +151,21 @@ def test_split_reads_every_format(folder):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Kraftig uvær på Vestlandet\n\nKraftig uvær på Vestlandet – flere veier stengt\n\n")
     assert "docdata" not in result.stdout and "Kari Nordmann og Ola Hansen" not in result.stdout
+
+
+def test_attention_alignment_through_the_cli_places_markup_without_the_position_flag(folder, model_args):
+    """`--inline-alignment attention` is applied by the pipeline (not the door): the same
+    elements come back, and sentences placed by word links carry no `markup-by-position`."""
+    by_position = run_cli("translate", folder / "web" / "budsjett.html", *model_args, "--no-cache", "-f", "json")
+    by_attention = run_cli(
+        "translate", folder / "web" / "budsjett.html", *model_args, "--no-cache", "-f", "json",
+        "--inline-alignment", "attention",
+    )
+    assert by_position.exit_code == 0 and by_attention.exit_code == 0, by_attention.output
+
+    def position_flags(output: str) -> int:
+        blocks = json.loads(output)["blocks"]
+        return sum("markup-by-position" in s["flags"] for b in blocks for s in b["sentences"])
+
+    assert position_flags(by_position.stdout) > 0
+    assert position_flags(by_attention.stdout) < position_flags(by_position.stdout)

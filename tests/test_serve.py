@@ -339,6 +339,25 @@ def test_oversized_bodies_are_413_and_long_texts_400(tiny_marian_dir, cache_dir)
         assert post_json(live.url + "/translate", {"q": "Hei på deg.", "source": "nb", "target": "en"}).status_code == 200
 
 
+def read_http_response(sock) -> str:
+    """One whole HTTP response from a raw socket: headers and body may arrive in separate packets."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _content_length(data):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode()
+
+
+def _content_length(data: bytes) -> int:
+    for line in data.partition(b"\r\n\r\n")[0].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value.strip())
+    return 0
+
+
 def test_a_client_that_stalls_mid_body_is_cut_off_with_408(tiny_marian_dir, cache_dir):
     import socket
 
@@ -350,7 +369,7 @@ def test_a_client_that_stalls_mid_body_is_cut_off_with_408(tiny_marian_dir, cach
                 b"Content-Length: 100\r\n\r\nq=Hei"
             )
             started = time.monotonic()
-            answer = sock.recv(4096).decode()
+            answer = read_http_response(sock)
         assert answer.startswith("HTTP/1.1 408") and "did not arrive" in answer
         assert time.monotonic() - started < 8
         assert post_json(live.url + "/translate", {"q": "Hei på deg.", "source": "nb", "target": "en"}).status_code == 200

@@ -58,6 +58,13 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor w
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
+GlossaryOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--glossary",
+        help="UTF-8 TSV of Norwegian<TAB>English terms that must come out as given (English = Norwegian: keep as is).",
+    ),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 FormatOpt = Annotated[
     OutputFormat,
@@ -111,6 +118,7 @@ TRANSLATION_OPTIONS = [
     _option("encoding", EncodingOpt, None),
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
+    _option("glossary", GlossaryOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -176,6 +184,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         encoding=shared.get("encoding"),
         input_format=shared.get("input_format"),
         inline_alignment=shared.get("inline_alignment", InlineAlignment.position),
+        glossary=shared.get("glossary"),
         output_format=fmt,
         summary=summary,
         summary_style=shared.get("style", SummaryStyle.short),
@@ -288,10 +297,6 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
-        if settings.inline_alignment is InlineAlignment.attention:
-            from translate.formats.align import align_article
-
-            align_article(result.article, translator.backend)
         if summarizer is not None:
             summarize_article(result, summarizer, translator.cache)
     for message in result.warnings:

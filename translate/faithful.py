@@ -3,7 +3,8 @@
 ``translate_texts`` wraps a backend's ``generate``: a text longer than the model's input
 limit is split at clause boundaries and its parts translated in order; an output that ran
 into its length cap or repeats itself is retranslated in smaller pieces, and flagged if it
-still fails; numbers missing from a translation are flagged.
+still fails; numbers missing from a translation are flagged (``translate.numbers``: a number the model
+rightly rewrote in English style, 12,5 -> 12.5 or kl. 14.30 -> 2.30 pm, is not missing).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from translate.backends.base import Generation, TranslationBackend
+from translate.numbers import missing_numbers
 
 # Bump when this module changes what it returns for the same model output (goes into cache keys).
-FAITHFUL_VERSION = "2"
+FAITHFUL_VERSION = "3"  # 3: numbers compared by meaning (translate.numbers)
 FLAG_LENGTH_CAP = "length-cap"
 FLAG_REPETITION = "repetition"
 FLAG_SPLIT = "split-long-input"
@@ -33,8 +35,6 @@ _CLAUSE_BOUNDARIES = (
     re.compile(r"\s+(?=(?:og|men|eller|som|fordi|at|mens|når|der|hvor|etter|før|da)\s)"),
     re.compile(r"\s+"),
 )
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,:]\d+)*")
-_NONDIGIT = re.compile(r"\D+")
 
 
 @dataclass
@@ -140,24 +140,3 @@ def split_in_two(text: str) -> list[str]:
 def _split_chars(text: str) -> list[str]:
     middle = len(text) // 2
     return [text[:middle], text[middle:]]
-
-
-def missing_numbers(source: str, target: str) -> list[str]:
-    """Numbers of the source whose digits do not appear among the target's numbers."""
-    target_numbers = Counter(_digits(match) for match in _NUMBER.findall(target))
-    missing = []
-    for raw in _NUMBER.findall(source):
-        digits = _digits(raw)
-        if target_numbers[digits] > 0:
-            target_numbers[digits] -= 1
-        else:
-            missing.append(raw.replace("\u00a0", " ").replace("\u202f", " "))
-    return missing
-
-
-def _digits(number: str) -> str:
-    """Compare numbers by their digits: 09.30 ~ 9:30, 2,5 ~ 2.5, 15 000 ~ 15,000."""
-    groups = [group for group in _NONDIGIT.split(number) if group]
-    if groups:
-        groups[0] = groups[0].lstrip("0") or "0"
-    return "".join(groups)

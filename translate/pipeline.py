@@ -26,6 +26,7 @@ from translate.io import SourceText
 from translate.language import looks_norwegian
 from translate.models import ModelRef, resolve_model
 from translate.settings import Settings
+from translate.spans import translate_protected
 from translate.summarizers.base import SummaryDetails, SummaryOutput
 
 FLAG_PASSTHROUGH = "passthrough"
@@ -182,7 +183,11 @@ class Translator:
             by_key = {}
             for start in range(0, len(pending), self.miss_chunk):
                 chunk = pending[start : start + self.miss_chunk]
-                translations = self.translate_misses([text for _, text in chunk])
+                # Protected spans and glossary terms come out verbatim whatever the model does;
+                # sentences without any go to the miss translator exactly as they are.
+                translations = translate_protected(
+                    [text for _, text in chunk], self.settings.glossary_table, self.translate_misses
+                )
                 if len(translations) != len(chunk):
                     raise RuntimeError(f"the miss translator returned {len(translations)} results for {len(chunk)} texts")
                 done = {key: t for (key, _), t in zip(chunk, translations)}
@@ -258,6 +263,7 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
     sentences = [s for p in prepared for s in p.article.sentences()]
     load_before = translator.load_seconds
     translator.translate_sentences(sentences)
+    align_inline_markup(prepared, translator)
     finished = time.perf_counter()
     load_s = translator.load_seconds - load_before
     translator_warnings = translator.take_warnings()
@@ -283,6 +289,19 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
             )
         )
     return results
+
+
+def align_inline_markup(prepared: list[PreparedArticle], translator: Translator) -> None:
+    """With ``--inline-alignment attention``, word links from the model for the sentences whose
+    inline markup was not found verbatim in the English (the default, position, needs no model)."""
+    from translate.settings import InlineAlignment
+
+    if translator.settings.inline_alignment is not InlineAlignment.attention:
+        return
+    from translate.formats.align import align_article
+
+    for p in prepared:
+        align_article(p.article, translator.backend)
 
 
 def translate_articles(sources: list[SourceText], translator: Translator) -> list[ArticleResult]:

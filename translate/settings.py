@@ -11,14 +11,18 @@ Speed-only options (window sizes, cache folder, quiet, engine) never go into eit
 from __future__ import annotations
 
 import codecs
-import hashlib
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from translate.errors import UsageError
 from translate.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
+
+if TYPE_CHECKING:
+    from translate.glossary import Glossary
+
 MAX_BEAM_SIZE = 16
 # Bump when the layout of batch outputs or of the batch state journal changes.
 FINGERPRINT_VERSION = 1
@@ -136,6 +140,7 @@ class Settings:
             set_(self, "cache_dir", Path(self.cache_dir))
         if self.glossary is not None:
             set_(self, "glossary", Path(self.glossary))
+            self.glossary_table  # loaded and checked here, at the edge: a bad file is exit 2 before any work
         if self.encoding:
             try:
                 codecs.lookup(self.encoding)
@@ -151,38 +156,41 @@ class Settings:
     # ------------------------------------------------------------------ what changes an output
 
     @cached_property
-    def glossary_digest(self) -> str | None:
-        """sha256 of the glossary file's bytes (the content, not the path, changes outputs)."""
-        if self.glossary is None:
-            return None
-        try:
-            return "sha256:" + hashlib.sha256(self.glossary.read_bytes()).hexdigest()
-        except OSError as error:
-            raise UsageError(
-                f"Cannot read the glossary {self.glossary}: {error.strerror or error}. Check the path."
-            ) from None
+    def glossary_table(self) -> "Glossary":
+        """The glossary, loaded and checked once (``GlossaryError``, exit 2, ``FILE:LINE: ...``);
+        an empty one without ``--glossary``."""
+        from translate.glossary import EMPTY, load_glossary
+
+        return load_glossary(self.glossary) if self.glossary is not None else EMPTY
 
     def translation_fields(self, backend_identity: dict) -> dict:
-        """What changes one sentence's translation: model identity (id, revision, backend,
-        compute type, decoding), segmenter, faithfulness code, repair, glossary."""
+        """What changes every sentence's translation: model identity (id, revision, backend,
+        compute type, decoding), segmenter, faithfulness code, repair. The glossary is not
+        here: it changes only the sentences that contain one of its terms (``sentence_key``)."""
         from translate import faithful, segment
 
-        payload = {
+        return {
             "model": backend_identity,
             "segmenter": segment.SEGMENTER_VERSION,
             "faithful": faithful.FAITHFUL_VERSION,
             "repair": self.repair,
         }
-        if self.glossary is not None:  # absent (not null) so keys without a glossary stay as they were
-            payload["glossary"] = self.glossary_digest
-        return payload
 
     def sentence_key(self, text: str, backend_identity: dict, extra: dict | None = None) -> str:
-        """Cache key of one sentence; ``extra`` is a hook for more output-changing inputs
-        (e.g. the glossary terms that apply to this sentence)."""
+        """Cache key of one sentence; ``extra`` is a hook for more output-changing inputs.
+
+        A sentence with protected text (a URL, an address, a handle, a hashtag, a glossary
+        term) also keys on the protection code's version and on the glossary entries it
+        contains, and on nothing else of the glossary: adding a term retranslates only the
+        sentences that contain it; a sentence without any keeps the key it always had.
+        """
         from translate.cache import make_key
+        from translate.spans import cache_key_part
 
         payload = {"text": text, **self.translation_fields(backend_identity)}
+        protection = cache_key_part(text, self.glossary_table)
+        if protection is not None:
+            payload["protected"] = protection
         if extra:
             payload["extra"] = extra
         return make_key("sentence", payload)
@@ -200,6 +208,9 @@ class Settings:
             {
                 "state": FINGERPRINT_VERSION,
                 **self.translation_fields(backend_identity),
+                # The whole glossary: a changed glossary redoes every output, but through the
+                # sentence cache, so only sentences containing a changed term see the model.
+                **self.protection_fields(),
                 "input_format": self.input_format.value if self.input_format is not None else None,
                 "format": self.output_format.value,
                 # Only where it is not the default, so fingerprints made without it still hold.
@@ -208,6 +219,15 @@ class Settings:
                 "summary": summary_identity if summary_identity is not None else self.summary_fields(),
             },
         )
+
+    def protection_fields(self) -> dict:
+        """Protected spans' code version and the glossary's identity, for the batch fingerprint."""
+        from translate.spans import SPANS_VERSION
+
+        fields_ = {"spans": SPANS_VERSION}
+        if self.glossary is not None:
+            fields_["glossary"] = self.glossary_table.identity
+        return fields_
 
     def summary_fields(self) -> dict | None:
         """The summary options as given (a fallback when no summarizer identity is at hand)."""

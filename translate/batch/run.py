@@ -22,7 +22,6 @@ from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, p
 from translate.errors import BatchInterrupted, CacheError, ModelLoadError, Nb2enError
 from translate.io import read_input
 from translate.pipeline import PreparedArticle, Translator, prepare_document
-from translate.settings import InlineAlignment
 
 # Per-file failures: the file is reported, the run goes on.
 EXPECTED_ERRORS = (Nb2enError, OSError, UnicodeError)
@@ -99,12 +98,7 @@ def _run(options, translator, progress, stop, summarize, engine, items, fingerpr
                     for row in plan.skipped:
                         finisher.emit(row, processed=False)
                     progress.start(len(items), len(plan.pending), summary.skipped)
-                    align = None
-                    if settings.inline_alignment is InlineAlignment.attention:
-                        from translate.formats.align import align_article
-
-                        align = lambda article: align_article(article, translator.backend)  # noqa: E731
-                    _Executor(options, settings, engine, finisher, stop, summary, align).run(plan.pending)
+                    _Executor(options, settings, engine, finisher, stop, summary).run(plan.pending)
                 except (KeyboardInterrupt, BatchInterrupted):
                     summary.interrupted = True
                     summary.not_started = len(items) - (summary.ok + summary.failed + summary.skipped)
@@ -116,10 +110,9 @@ def _run(options, translator, progress, stop, summarize, engine, items, fingerpr
 class _Executor:
     """Reads and parses each pending file once, fills windows, hands them to the engine."""
 
-    def __init__(self, options: BatchOptions, settings, engine: BatchEngine, finisher: Finisher, stop, summary, align=None):
+    def __init__(self, options: BatchOptions, settings, engine: BatchEngine, finisher: Finisher, stop, summary):
         self.options = options
         self.settings = settings
-        self.align = align
         self.engine = engine
         self.finisher = finisher
         self.stop = stop
@@ -183,9 +176,6 @@ class _Executor:
         except Exception as error:
             self._fail_all(window, error)
             raise
-        if self.align is not None:
-            for result in results:
-                self.align(result.article)
         elapsed = time.perf_counter() - started
         total = sum(read.prepared.sentence_count for read in window)
         for read, result in zip(window, results):
