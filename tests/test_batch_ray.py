@@ -112,17 +112,21 @@ def test_same_outputs_and_report_as_local_then_a_rerun_skips_everything(
     local_ray, articles, tiny_marian_dir, ct2_dir, tmp_path
 ):
     runner = CliRunner()
-    local = runner.invoke(app, batch_args(articles, tmp_path / "local", tiny_marian_dir, ct2_dir, "-f", "json"))
+    glossary = tmp_path / "glossary.tsv"  # applied on the driver, around the actors' work
+    glossary.write_text("Albu Kamal\tAbu Kamal\nSOHR\tSOHR\n", encoding="utf-8")
+    common = ("-f", "json", "--glossary", str(glossary))
+    local = runner.invoke(app, batch_args(articles, tmp_path / "local", tiny_marian_dir, ct2_dir, *common))
     assert local.exit_code == 0, local.output
     on_ray = runner.invoke(
-        app, batch_args(articles, tmp_path / "ray", tiny_marian_dir, ct2_dir, "-f", "json",
+        app, batch_args(articles, tmp_path / "ray", tiny_marian_dir, ct2_dir, *common,
                         "--engine", "ray", "--actors", "2", "--window-sentences", "256"),
     )
     assert on_ray.exit_code == 0, on_ray.output
     assert outputs(tmp_path / "ray") == outputs(tmp_path / "local") and len(outputs(tmp_path / "local")) == 9
+    assert "Abu Kamal" in json.dumps(outputs(tmp_path / "ray"))
     assert report(tmp_path / "ray") == report(tmp_path / "local")
 
-    again = runner.invoke(app, batch_args(articles, tmp_path / "ray", tiny_marian_dir, ct2_dir, "-f", "json",
+    again = runner.invoke(app, batch_args(articles, tmp_path / "ray", tiny_marian_dir, ct2_dir, *common,
                                           "--engine", "ray", "--actors", "2"))
     assert again.exit_code == 0, again.output
     assert {row["status"] for row in report(tmp_path / "ray")} == {"skipped"}
