@@ -126,6 +126,30 @@ SUMMARY_OPTIONS = [
     _option("summary_model", SummaryModelOpt, None),
 ]
 DEBUG_OPTION = [_option("debug", DebugOpt, False)]
+# Where the model runs in `batch`: the engine and, for --engine ray, the actor pool.
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Who runs the model: local (this process) or ray (Ray actors; see docs/scaling.md).")
+]
+RayAddressOpt = Annotated[
+    Optional[str],
+    typer.Option("--ray-address", help="With --engine ray: the cluster, host:port or ray://host:10001 (default: $RAY_ADDRESS, else a local Ray)."),
+]
+ActorsOpt = Annotated[
+    Optional[int], typer.Option("--actors", min=1, help="With --engine ray: model copies (default: as many as the CPUs or GPUs allow).")
+]
+CpusPerActorOpt = Annotated[
+    float, typer.Option("--cpus-per-actor", min=0.01, help="With --engine ray: CPUs per actor (also its thread count).")
+]
+GpusPerActorOpt = Annotated[
+    float, typer.Option("--gpus-per-actor", min=0.0, help="With --engine ray: GPUs per actor; 1 = one actor per GPU (implies --device cuda).")
+]
+ENGINE_OPTIONS = [
+    _option("engine", EngineOpt, "local"),
+    _option("ray_address", RayAddressOpt, None),
+    _option("actors", ActorsOpt, None),
+    _option("cpus_per_actor", CpusPerActorOpt, 1.0),
+    _option("gpus_per_actor", GpusPerActorOpt, 0.0),
+]
 
 
 def with_options(*groups: list[inspect.Parameter]):
@@ -364,7 +388,7 @@ def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = N
 
 
 @app.command()
-@with_options(TRANSLATION_OPTIONS, SUMMARY_OPTIONS, DEBUG_OPTION)
+@with_options(TRANSLATION_OPTIONS, SUMMARY_OPTIONS, ENGINE_OPTIONS, DEBUG_OPTION)
 def batch(
     in_dir: Annotated[Path, typer.Argument(help="Folder of Norwegian articles (searched recursively).", show_default=False)],
     out_dir: Annotated[Path, typer.Argument(help="Output folder; mirrors IN_DIR (a/b.html -> a/b.en.html).", show_default=False)],
@@ -377,9 +401,13 @@ def batch(
     force: Annotated[bool, typer.Option("--force", help="Redo files whose output is already up to date.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output; a line at the end only if something failed.")] = False,
     window_sentences: Annotated[
-        int, typer.Option("--window-sentences", min=1, help="Sentences of several articles translated together (shared model batches).")
-    ] = 256,
-    engine: Annotated[str, typer.Option("--engine", help="Who runs the model: local (this process).")] = "local",
+        Optional[int],
+        typer.Option(
+            "--window-sentences",
+            min=1,
+            help="Sentences of several articles translated together (default: 256; with --engine ray, enough for every actor).",
+        ),
+    ] = None,
     summary: SummaryOpt = False,
 ) -> None:
     """Translate a folder of articles into OUT_DIR: resumable, with a report (exit 1 if any file failed)."""
@@ -389,15 +417,17 @@ def batch(
         from translate.pipeline import Translator, summarize_article
         from translate.progress import choose_progress
 
+        engine = shared["engine"]
         settings = build_settings(shared, fmt, summary)
+        engine_options, settings, window = engine_choices(engine, shared, settings, window_sentences)
         chosen_summarizer = optional_summarizer(settings, shared)
-        options = BatchOptions(in_dir, out_dir, pattern=pattern, force=force, window_sentences=window_sentences, engine=engine)
+        options = BatchOptions(in_dir, out_dir, pattern=pattern, force=force, window_sentences=window, engine=engine)
         progress = choose_progress(quiet)
         with StopOnSignals(progress.note) as signals, Translator(settings) as translator:
             summarize = None
             if chosen_summarizer is not None:
                 summarize = lambda result: summarize_article(result, chosen_summarizer, translator.cache)  # noqa: E731
-            with create_engine(engine, translator) as batch_engine:
+            with create_engine(engine, translator, **engine_options) as batch_engine:
                 outcome = run_batch(
                     options,
                     translator,
@@ -412,6 +442,35 @@ def batch(
         return EXIT_FAILED if outcome.failed else EXIT_OK
 
     run_guarded(shared["debug"], work)
+
+
+def engine_choices(engine: str, shared: dict, settings: Settings, window_sentences: int | None):
+    """The engine's options, the settings as the engine runs them, and the window size.
+
+    Ray options without ``--engine ray`` are a usage error rather than silently ignored.
+    """
+    from translate.batch import DEFAULT_WINDOW_SENTENCES
+    from translate.errors import UsageError
+
+    ray_options = {
+        "address": shared["ray_address"],
+        "actors": shared["actors"],
+        "cpus_per_actor": shared["cpus_per_actor"],
+        "gpus_per_actor": shared["gpus_per_actor"],
+    }
+    if engine != "ray":
+        given = [flag for flag, value, default in (
+            ("--ray-address", ray_options["address"], None), ("--actors", ray_options["actors"], None),
+            ("--cpus-per-actor", ray_options["cpus_per_actor"], 1.0), ("--gpus-per-actor", ray_options["gpus_per_actor"], 0.0),
+        ) if value != default]
+        if given:
+            raise UsageError(f"{', '.join(given)} only apply with --engine ray.")
+        return {}, settings, window_sentences or DEFAULT_WINDOW_SENTENCES
+    from translate.batch.engines.ray import default_window_sentences, settings_for_ray
+
+    settings = settings_for_ray(settings, ray_options["gpus_per_actor"])
+    window = window_sentences or default_window_sentences(ray_options["actors"], ray_options["gpus_per_actor"])
+    return ray_options, settings, window
 
 
 class StopOnSignals:

@@ -119,6 +119,10 @@ class Translator:
         )
         self.cache = cache if cache is not None else open_cache(settings)
         self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)
+        # Misses per call to ``translate_misses`` (and per cache commit). A sentence's
+        # translation does not depend on the others in its call, so an engine with many
+        # workers (Ray) raises it to keep them all busy.
+        self.miss_chunk = CACHE_WRITE_CHUNK
         self.warnings: list[str] = []
         self._cache_writable = True
 
@@ -177,8 +181,8 @@ class Translator:
             # done, so an interrupted run keeps what it finished.
             pending = sorted(missing.items(), key=lambda item: len(item[1]), reverse=True)
             by_key = {}
-            for start in range(0, len(pending), CACHE_WRITE_CHUNK):
-                chunk = pending[start : start + CACHE_WRITE_CHUNK]
+            for start in range(0, len(pending), self.miss_chunk):
+                chunk = pending[start : start + self.miss_chunk]
                 # Protected spans and glossary terms come out verbatim whatever the model does;
                 # sentences without any go to the miss translator exactly as they are.
                 translations = translate_protected(

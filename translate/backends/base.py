@@ -23,9 +23,14 @@ class DecodingSettings:
     beam_size: int = 4
     length_ratio: float = 1.5
     length_extra: int = 10
+    # Caps are rounded up to a multiple of this, so that texts of similar length share a cap
+    # and can share a batch (a batch decodes to one length limit; see ``generate``).
+    cap_step: int = 8
 
     def max_new_tokens(self, source_tokens: int, ceiling: int) -> int:
-        return max(1, min(ceiling, math.ceil(self.length_ratio * source_tokens + self.length_extra)))
+        cap = math.ceil(self.length_ratio * source_tokens + self.length_extra)
+        cap = -(-cap // self.cap_step) * self.cap_step
+        return max(1, min(ceiling, cap))
 
 
 @dataclass
@@ -94,28 +99,40 @@ class TranslationBackend(ABC):
         return [generation.text for generation in self.generate(texts)]
 
     def generate(self, texts: list[str]) -> list[Generation]:
-        """Translate in length-sorted, token-packed batches and restore the input order."""
+        """Translate in length-sorted, token-packed batches and restore the input order.
+
+        A text's output depends on the text alone, never on the texts it shares a batch
+        with: a batch decodes to one length limit, so only texts with the same cap share
+        one (padding does not change results). That is what lets the cache key leave the
+        neighbours out, and lets the request queue of ``serve`` and the Ray actors of
+        ``batch --engine ray`` cut work into any batches and still equal a local run.
+        """
         if not texts:
             return []
         self.ensure_loaded()
         lengths = self.count_tokens(texts)
         caps = [self.decoding.max_new_tokens(n, self.max_output_tokens) for n in lengths]
-        order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
+        order = sorted(range(len(texts)), key=lambda i: (caps[i], lengths[i]), reverse=True)
         results: list[Generation | None] = [None] * len(texts)
-        for batch in self._pack(order, lengths):
-            outputs = self._generate([texts[i] for i in batch], max(caps[i] for i in batch))
+        for batch in self._pack(order, lengths, caps):
+            outputs = self._generate([texts[i] for i in batch], caps[batch[0]])
             for i, (text, tokens) in zip(batch, outputs):
                 results[i] = Generation(text, tokens, hit_cap=tokens >= caps[i])
         return results  # type: ignore[return-value]
 
-    def _pack(self, order: list[int], lengths: list[int]) -> list[list[int]]:
-        """Group length-sorted indices so that padded batch size stays under the token budget."""
+    def _pack(self, order: list[int], lengths: list[int], caps: list[int] | None = None) -> list[list[int]]:
+        """Group length-sorted indices so that padded batch size stays under the token budget.
+
+        With ``caps``, a batch never mixes two caps (``order`` must be sorted by cap first).
+        """
         batches: list[list[int]] = []
         current: list[int] = []
         for i in order:
             longest = lengths[current[0]] if current else lengths[i]
             if current and (
-                (len(current) + 1) * longest > self.max_batch_tokens or len(current) >= self.max_batch_size
+                (len(current) + 1) * longest > self.max_batch_tokens
+                or len(current) >= self.max_batch_size
+                or (caps is not None and caps[i] != caps[current[0]])
             ):
                 batches.append(current)
                 current = []

@@ -86,6 +86,9 @@ class CTranslate2Backend(TranslationBackend):
     # ~40% more memory (decoder caches grow with sentences x beams x length).
     max_batch_tokens = 1024
     max_batch_size = 16
+    # CPU threads for one translator; None: every CPU this process may use. A Ray actor sets
+    # its own share (--cpus-per-actor) so that actors on one node do not oversubscribe it.
+    cpu_threads: int | None = None
 
     def load(self) -> None:
         self._require_spm()
@@ -100,7 +103,7 @@ class CTranslate2Backend(TranslationBackend):
             self.max_batch_tokens, self.max_batch_size = 8192, 128
             threads = {"device_index": 0, "intra_threads": 1}
         else:
-            threads = {"intra_threads": usable_cpu_count()}
+            threads = {"intra_threads": self.cpu_threads or usable_cpu_count()}
         try:
             self.translator = ctranslate2.Translator(
                 str(converted), device=self.device, compute_type=self.compute_type, inter_threads=1, **threads

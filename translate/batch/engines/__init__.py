@@ -24,6 +24,7 @@ from translate.pipeline import ArticleResult, PreparedArticle, Translator
 
 ENGINES: dict[str, str] = {
     "local": "translate.batch.engines.local:LocalEngine",
+    "ray": "translate.batch.engines.ray:RayEngine",
 }
 
 
