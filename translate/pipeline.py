@@ -154,6 +154,11 @@ class Translator:
     def sentence_key(self, text: str, extra: dict | None = None) -> str:
         return self.settings.sentence_key(text, self.backend.identity(), extra)
 
+    def sentence_keys(self, texts: list[str]) -> list[str]:
+        """``sentence_key`` of each text, the backend identity taken once for all of them."""
+        identity = self.backend.identity()
+        return [self.settings.sentence_key(text, identity) for text in texts]
+
     def fingerprint(self, summary_identity: dict | None = None) -> str:
         """The batch output fingerprint for these settings and this backend (see Settings)."""
         return self.settings.fingerprint(self.backend.identity(), summary_identity)
@@ -165,7 +170,7 @@ class Translator:
         for s in sentences:
             if not s.translate:
                 s.target, s.flags = s.source, [FLAG_PASSTHROUGH]
-        keys = [self.sentence_key(s.source) for s in wanted]
+        keys = self.sentence_keys([s.source for s in wanted])
         found = self.cache.get_many(keys)
         missing: dict[str, str] = {}
         for s, key in zip(wanted, keys):
