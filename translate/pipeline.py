@@ -25,7 +25,7 @@ from translate.faithful import FAITHFUL_VERSION, Translation, translate_texts  #
 from translate.io import SourceText
 from translate.language import looks_norwegian
 from translate.models import ModelRef, resolve_model
-from translate.settings import Settings
+from translate.settings import InlineAlignment, Settings
 from translate.spans import translate_protected
 from translate.summarizers.base import SummaryDetails, SummaryOutput
 
@@ -241,10 +241,8 @@ class PreparedArticle:
 def prepare_article(source: SourceText) -> PreparedArticle:
     """Parse a source into blocks and sentences; warn when it does not look Norwegian."""
     started = time.perf_counter()
-    warnings = list(source.warnings)
     article = parse_article(source.text)
-    if source.text.strip() and not looks_norwegian(source.text):
-        warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
+    warnings = reading_warnings(source)
     return PreparedArticle(source, article, warnings, time.perf_counter() - started)
 
 
@@ -255,10 +253,15 @@ def prepare_document(document, parse_seconds: float = 0.0) -> PreparedArticle:
     used as they are (nothing is parsed twice); the same language check as for text.
     """
     source = document.source
+    return PreparedArticle(source, document.article, reading_warnings(source), parse_seconds, document)
+
+
+def reading_warnings(source: SourceText) -> list[str]:
+    """The source's own warnings, plus one when it does not look Norwegian."""
     warnings = list(source.warnings)
     if source.text.strip() and not looks_norwegian(source.text):
         warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
-    return PreparedArticle(source, document.article, warnings, parse_seconds, document)
+    return warnings
 
 
 def translate_prepared(prepared: list[PreparedArticle], translator: Translator) -> list[ArticleResult]:
@@ -299,8 +302,6 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
 def align_inline_markup(prepared: list[PreparedArticle], translator: Translator) -> None:
     """With ``--inline-alignment attention``, word links from the model for the sentences whose
     inline markup was not found verbatim in the English (the default, position, needs no model)."""
-    from translate.settings import InlineAlignment
-
     if translator.settings.inline_alignment is not InlineAlignment.attention:
         return
     from translate.formats.align import align_article
