@@ -1,7 +1,7 @@
 """Text that must come out exactly: URLs, e-mail addresses, @handles, #hashtags, glossary terms.
 
 ``translate_protected`` is what the pipeline calls instead of translating sentence texts
-directly. For a sentence with protected items it works in two steps:
+directly. For a sentence with protected items it works in up to three steps:
 
 1. The natural way: the sentence goes to the model whole, glossary terms replaced by their
    English and spans left in place (a good model copies both, and sees the whole sentence,
