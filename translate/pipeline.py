@@ -1,11 +1,12 @@
 """Library API: articles in, result objects out. No printing, no exit codes.
 
-Data flows one way: parse into blocks and sentences (once: ``prepare_article``), look
-every sentence up in the cache, hand only the unique misses to the Translator's miss
-translator (by default the in-process backend plus the faithfulness rules; the Ray batch
-engine passes one that sends them to actors), store what comes back, then fill the blocks
-in. Several articles share model batches (``translate_prepared``). Summaries are made
-from the English and cached the same way; a summarizer returns its text with details.
+Data flows one way: parse into blocks and sentences once (``prepare_article`` for text, a
+format's reader and ``prepare_document`` for a document), look every sentence up in the
+cache, hand only the unique misses to the Translator's miss translator (by default the
+in-process backend plus the faithfulness rules; the Ray batch engine passes one that sends
+them to actors), store what comes back, then fill the blocks in. Several articles share
+model batches (``translate_prepared``). Summaries are made from the English and cached the
+same way; a summarizer returns its text with details.
 Cache keys come from ``translate.settings.Settings``, nowhere else.
 """
 
