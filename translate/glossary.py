@@ -101,7 +101,7 @@ class Glossary:
             if word.start() < position:
                 continue
             candidates = self._by_first_word.get(word.group(), ())
-            if not candidates and word.group()[-1:] in ("s", "'"):  # a genitive: NAVs, Stortingets
+            if not candidates and word.group().endswith("s"):  # a genitive: NAVs, Stortingets
                 candidates = self._by_first_word.get(word.group()[:-1], ())
             if not candidates:
                 continue
