@@ -346,13 +346,13 @@ def summary_source_text(result: ArticleResult) -> str:
 
     For a structured document: its running text (headings, paragraphs, lists, tables,
     captions); translated attributes (alt text, meta descriptions) and a title that repeats
-    the first heading are left out.
+    another block (usually the first heading) are left out.
     """
     from translate.article import ATTRIBUTE, FOOTER, META, TITLE
 
     blocks = [block for block in result.article.blocks if block.kind not in (META, FOOTER, ATTRIBUTE)]
-    headings = {block.source for block in blocks if block.kind != TITLE}
-    blocks = [block for block in blocks if not (block.kind == TITLE and block.source in headings)]
+    others = {block.source for block in blocks if block.kind != TITLE}
+    blocks = [block for block in blocks if not (block.kind == TITLE and block.source in others)]
     parts = [block.target.strip() for block in blocks if block.target]
     return "\n\n".join(part for part in parts if part)
 
