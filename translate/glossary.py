@@ -101,8 +101,10 @@ class Glossary:
             if word.start() < position:
                 continue
             candidates = self._by_first_word.get(word.group(), ())
-            if not candidates and word.group()[-1:] in ("s", "'"):  # a genitive: NAVs, Stortingets
+            if not candidates and word.group().endswith("s"):  # a genitive: NAVs, Stortingets
                 candidates = self._by_first_word.get(word.group()[:-1], ())
+            if not candidates:
+                continue
             match = self._match_at(text, word.start(), candidates)
             if match:
                 found.append(match)

@@ -1,11 +1,12 @@
 """Library API: articles in, result objects out. No printing, no exit codes.
 
-Data flows one way: parse into blocks and sentences (once: ``prepare_article``), look
-every sentence up in the cache, hand only the unique misses to the Translator's miss
-translator (by default the in-process backend plus the faithfulness rules; the Ray batch
-engine passes one that sends them to actors), store what comes back, then fill the blocks
-in. Several articles share model batches (``translate_prepared``). Summaries are made
-from the English and cached the same way; a summarizer returns its text with details.
+Data flows one way: parse into blocks and sentences once (``prepare_article`` for text, a
+format's reader and ``prepare_document`` for a document), look every sentence up in the
+cache, hand only the unique misses to the Translator's miss translator (by default the
+in-process backend plus the faithfulness rules; the Ray batch engine passes one that sends
+them to actors), store what comes back, then fill the blocks in. Several articles share
+model batches (``translate_prepared``). Summaries are made from the English and cached the
+same way; a summarizer returns its text with details.
 Cache keys come from ``translate.settings.Settings``, nowhere else.
 """
 
@@ -25,7 +26,7 @@ from translate.faithful import FAITHFUL_VERSION, Translation, translate_texts  #
 from translate.io import SourceText
 from translate.language import looks_norwegian
 from translate.models import ModelRef, resolve_model
-from translate.settings import Settings
+from translate.settings import InlineAlignment, Settings
 from translate.spans import translate_protected
 from translate.summarizers.base import SummaryDetails, SummaryOutput
 
@@ -154,6 +155,11 @@ class Translator:
     def sentence_key(self, text: str, extra: dict | None = None) -> str:
         return self.settings.sentence_key(text, self.backend.identity(), extra)
 
+    def sentence_keys(self, texts: list[str]) -> list[str]:
+        """``sentence_key`` of each text, the backend identity taken once for all of them."""
+        identity = self.backend.identity()
+        return [self.settings.sentence_key(text, identity) for text in texts]
+
     def fingerprint(self, summary_identity: dict | None = None) -> str:
         """The batch output fingerprint for these settings and this backend (see Settings)."""
         return self.settings.fingerprint(self.backend.identity(), summary_identity)
@@ -165,7 +171,7 @@ class Translator:
         for s in sentences:
             if not s.translate:
                 s.target, s.flags = s.source, [FLAG_PASSTHROUGH]
-        keys = [self.sentence_key(s.source) for s in wanted]
+        keys = self.sentence_keys([s.source for s in wanted])
         found = self.cache.get_many(keys)
         missing: dict[str, str] = {}
         for s, key in zip(wanted, keys):
@@ -236,10 +242,8 @@ class PreparedArticle:
 def prepare_article(source: SourceText) -> PreparedArticle:
     """Parse a source into blocks and sentences; warn when it does not look Norwegian."""
     started = time.perf_counter()
-    warnings = list(source.warnings)
     article = parse_article(source.text)
-    if source.text.strip() and not looks_norwegian(source.text):
-        warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
+    warnings = reading_warnings(source)
     return PreparedArticle(source, article, warnings, time.perf_counter() - started)
 
 
@@ -250,10 +254,15 @@ def prepare_document(document, parse_seconds: float = 0.0) -> PreparedArticle:
     used as they are (nothing is parsed twice); the same language check as for text.
     """
     source = document.source
+    return PreparedArticle(source, document.article, reading_warnings(source), parse_seconds, document)
+
+
+def reading_warnings(source: SourceText) -> list[str]:
+    """The source's own warnings, plus one when it does not look Norwegian."""
     warnings = list(source.warnings)
     if source.text.strip() and not looks_norwegian(source.text):
         warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
-    return PreparedArticle(source, document.article, warnings, parse_seconds, document)
+    return warnings
 
 
 def translate_prepared(prepared: list[PreparedArticle], translator: Translator) -> list[ArticleResult]:
@@ -294,8 +303,6 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
 def align_inline_markup(prepared: list[PreparedArticle], translator: Translator) -> None:
     """With ``--inline-alignment attention``, word links from the model for the sentences whose
     inline markup was not found verbatim in the English (the default, position, needs no model)."""
-    from translate.settings import InlineAlignment
-
     if translator.settings.inline_alignment is not InlineAlignment.attention:
         return
     from translate.formats.align import align_article
@@ -339,13 +346,13 @@ def summary_source_text(result: ArticleResult) -> str:
 
     For a structured document: its running text (headings, paragraphs, lists, tables,
     captions); translated attributes (alt text, meta descriptions) and a title that repeats
-    the first heading are left out.
+    another block (usually the first heading) are left out.
     """
     from translate.article import ATTRIBUTE, FOOTER, META, TITLE
 
     blocks = [block for block in result.article.blocks if block.kind not in (META, FOOTER, ATTRIBUTE)]
-    headings = {block.source for block in blocks if block.kind != TITLE}
-    blocks = [block for block in blocks if not (block.kind == TITLE and block.source in headings)]
+    others = {block.source for block in blocks if block.kind != TITLE}
+    blocks = [block for block in blocks if not (block.kind == TITLE and block.source in others)]
     parts = [block.target.strip() for block in blocks if block.target]
     return "\n\n".join(part for part in parts if part)
 

@@ -1,9 +1,10 @@
 """The one settings object: every option of a run, validated once at the edge.
 
-The CLI (and later the HTTP door) builds one ``Settings``; everything below reads it and
-nothing reads options from anywhere else. It is also the single owner of "what changes an
-output": ``sentence_key`` (one cached sentence) and ``fingerprint`` (one batch output
-file) are both made here from the same fields, so an option added to one is in the other.
+The CLI builds one ``Settings`` for every command (``serve`` included); everything below
+reads it and nothing reads options from anywhere else. It is also the single owner of "what
+changes an output": ``sentence_key`` (one cached sentence) and ``fingerprint`` (one batch
+output file) are both made here from the same fields, so an option added to one is in the
+other.
 
 Speed-only options (window sizes, cache folder, quiet, engine) never go into either.
 """

@@ -1,7 +1,7 @@
 """Text that must come out exactly: URLs, e-mail addresses, @handles, #hashtags, glossary terms.
 
 ``translate_protected`` is what the pipeline calls instead of translating sentence texts
-directly. For a sentence with protected items it works in two steps:
+directly. For a sentence with protected items it works in up to three steps:
 
 1. The natural way: the sentence goes to the model whole, glossary terms replaced by their
    English and spans left in place (a good model copies both, and sees the whole sentence,
@@ -118,10 +118,12 @@ def cache_key_part(text: str, glossary: Glossary = EMPTY) -> dict | None:
     Only the glossary entries the sentence contains go in, so adding or changing an entry
     retranslates the sentences that contain it and nothing else.
     """
-    items = protected_items(text, glossary)
-    if not items:
+    # The sentence has an item exactly when it has a span or a glossary term: one glossary
+    # scan, and the span scan only for a sentence without terms (no need for protected_items).
+    terms = glossary.terms_in(text)
+    if not terms and not find_spans(text):
         return None
-    return {"spans": SPANS_VERSION, "terms": glossary.terms_in(text) if glossary else []}
+    return {"spans": SPANS_VERSION, "terms": terms}
 
 
 def translate_protected(
