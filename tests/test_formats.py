@@ -438,6 +438,11 @@ def test_html_fragment_comes_back_as_a_fragment():
     assert out.decode() == "<p>HEI <b>PÅ</b> DEG.</p>\n<p>TO.</p>\n"
 
 
+def test_html_fragment_text_before_any_element_stays_escaped():
+    _, out = roundtrip("Hei &amp; hallo &lt;3 <b>deg</b>".encode(), "f.html")
+    assert out.decode() == "HEI &amp; HALLO &lt;3 <b>DEG</b>"
+
+
 def test_attention_links_place_spans_without_the_position_flag():
     from translate.article import InlineSpan, text_block
     from translate.formats.inline import needs_alignment, place_spans

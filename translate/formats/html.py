@@ -13,6 +13,8 @@ a ``<meta charset>`` that says otherwise is updated.
 
 from __future__ import annotations
 
+from html import escape
+
 from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
@@ -131,7 +133,8 @@ def write(document: Document) -> bytes:
             meta.set("content", "text/html; charset=utf-8")
     if fragment:  # write back what was given: the body's content, without the added html/body
         body = root.find("body")
-        parts = [body.text or ""] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
+        # The body's leading text is escaped as lxml escapes every other text node.
+        parts = [escape(body.text or "", quote=False)] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
         return "".join(parts).encode("utf-8")
     if has_doctype:
         text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
