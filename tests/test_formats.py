@@ -443,6 +443,20 @@ def test_html_fragment_text_before_any_element_stays_escaped():
     assert out.decode() == "HEI &amp; HALLO &lt;3 <b>DEG</b>"
 
 
+@pytest.mark.parametrize(
+    "fragment, english",
+    [
+        ("<title>Tittel</title><p>Hei</p>", "<title>TITTEL</title><p>HEI</p>"),
+        ("<style>p{}</style>Tekst", "<style>p{}</style>TEKST"),
+        ("<script>x = 1;</script>", "<script>x = 1;</script>"),
+        ("<!-- c --><p>Hei</p>", "<!-- c --><p>HEI</p>"),
+    ],
+)
+def test_html_fragment_keeps_what_the_parser_put_in_the_head_or_before_the_root(fragment, english):
+    _, out = roundtrip(fragment.encode(), "f.html")
+    assert out.decode() == english
+
+
 def test_attention_links_place_spans_without_the_position_flag():
     from translate.article import InlineSpan, text_block
     from translate.formats.inline import needs_alignment, place_spans
