@@ -35,7 +35,7 @@ from translate.serve.batcher import BatcherClosed, QueueFull
 from translate.serve.limits import BodyLimit, BodyTimeout, BodyTooLarge
 from translate.serve.service import (
     LANGUAGES,
-    UPLOAD_FORMATS,
+    UPLOAD_EXTENSIONS,
     Service,
     check_language_pair,
 )
@@ -237,7 +237,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 "keyRequired": bool(options.api_keys),
                 "suggestions": False,
                 "filesTranslation": True,
-                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_FORMATS],
+                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_EXTENSIONS],
                 "language": {
                     "source": {"code": "nb", "name": "Norwegian Bokmål"},
                     "target": {"code": "en", "name": "English"},
@@ -257,11 +257,11 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             raise ApiError(400, "Invalid request: missing file parameter")
         filename = Path(upload.filename or "article.txt").name
         extension = filename.rpartition(".")[2].lower() if "." in filename else "txt"
-        if extension not in UPLOAD_FORMATS:
+        if extension not in UPLOAD_EXTENSIONS:
             raise ApiError(
                 400,
                 f"Invalid request: file format .{extension} is not supported "
-                f"(supported: {', '.join('.' + ext for ext in UPLOAD_FORMATS)})",
+                f"(supported: {', '.join('.' + ext for ext in UPLOAD_EXTENSIONS)})",
             )
         return await upload.read(), filename
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from translate.errors import InputError, UsageError
+from translate.formats import FORMATS
 from translate.serve.batcher import Batcher, BatchStats
 
 log = logging.getLogger("nb2en.serve")
@@ -34,12 +35,11 @@ LANGUAGES = [
 ]
 SOURCE_CODES = ("nb", "no", "auto")
 TARGET_CODES = ("en",)
-# Formats a file upload may have (before the formats package: plain text only).
-# Upload extension -> the format it is read as (every format translate.formats reads) ...
-UPLOAD_FORMATS = {
-    "txt": "txt", "text": "txt", "html": "html", "htm": "html", "xhtml": "html",
-    "md": "md", "markdown": "md", "docx": "docx", "nitf": "nitf", "xml": "nitf",
-}
+# The extensions an upload may have: those the batch reads (``translate.formats.FORMATS``),
+# by their last part (``x.nitf.xml`` is an ``.xml``) ...
+UPLOAD_EXTENSIONS = tuple(
+    dict.fromkeys(extension.rpartition(".")[2] for _, _, extensions, _ in FORMATS.values() for extension in extensions)
+)
 # ... and the media type of the English download in that format.
 MEDIA_TYPES = {
     "txt": "text/plain; charset=utf-8",
