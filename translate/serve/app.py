@@ -276,7 +276,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         data, filename = await read_upload(files)
         check_chars(file_chars(data))
         result = await run_in_threadpool(service.translate_document, data, filename)
-        file_id = service.files.put(service.render_download(result, filename))
+        file_id = service.files.put(await run_in_threadpool(service.render_download, result, filename))
         return JSONResponse({"translatedFileUrl": str(request.url_for("download_file", file_id=file_id))})
 
     @door("download_file")
@@ -311,7 +311,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         result = await run_in_threadpool(service.translate_document, data, filename, summary=summary, style=style)
         answer = result_to_dict(result)
         if _truthy(params.get("download")):
-            stored = service.render_download(result, filename)
+            stored = await run_in_threadpool(service.render_download, result, filename)
             file_id = service.files.put(stored)
             answer["download"] = {
                 "url": str(request.url_for("download_file", file_id=file_id)),
