@@ -87,6 +87,13 @@ class System:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def flagged_lines(self) -> int:
+        """Lines with a faithfulness flag (a sentence passed through untranslated is no flag)."""
+        from translate.pipeline import FLAG_PASSTHROUGH
+
+        return sum(1 for flags in self.flags if any(flag != FLAG_PASSTHROUGH for flag in flags))
+
 
 def given_system(label: str, sources: list[str], hypotheses: list[str], options: str = "") -> System:
     """English supplied by the user, flagged like the pipeline flags its own: ``number-missing:N``
@@ -403,7 +410,7 @@ class EvalReport:
             "model": self.system.model,
             "hypotheses": "translated" if self.system.model else "given",
             "cache": self.system.cache,
-            "flagged_lines": sum(1 for flags in self.system.flags if _real_flags(flags)),
+            "flagged_lines": self.system.flagged_lines,
             "comet": comet,
             "compare": None,
         }
@@ -424,7 +431,7 @@ class EvalReport:
             "comet": comet,
             "model": system.model,
             "hypotheses": "translated" if system.model else "given",
-            "flagged_lines": sum(1 for flags in system.flags if _real_flags(flags)),
+            "flagged_lines": system.flagged_lines,
         }
 
     def details(self) -> list[dict]:
@@ -481,16 +488,12 @@ class EvalReport:
             lines.append(significance_sentence(metrics))
         if not self.comet.get("available"):
             lines.append(f"COMET: not available ({self.comet['reason']})")
-        flagged = sum(1 for flags in self.system.flags if _real_flags(flags))
+        flagged = self.system.flagged_lines
         if flagged:
             lines.append(f"lines with faithfulness flags ({self.system.label}): {flagged} (see --details)")
         lines.append("signatures:")
         lines.extend(f"  {METRIC_LABELS[name]:<7}{self.scores.signature[name]}" for name in METRICS)
         return "\n".join(lines) + "\n"
-
-
-def _real_flags(flags: list[str]) -> list[str]:
-    return [flag for flag in flags if flag != "passthrough"]
 
 
 def describe(system: System) -> str:
