@@ -443,6 +443,11 @@ def test_html_fragment_text_before_any_element_stays_escaped():
     assert out.decode() == "HEI &amp; HALLO &lt;3 <b>DEG</b>"
 
 
+def test_html_control_characters_the_tree_cannot_hold_are_dropped_not_a_crash():
+    _, out = roundtrip(b'<p title="a\x01b">Hei\x01 <b>p\x02\xc3\xa5</b> deg.</p>', "f.html")
+    assert out.decode() == '<p title="AB">HEI <b>P\xc5</b> DEG.</p>'
+
+
 @pytest.mark.parametrize(
     "fragment, english",
     [
