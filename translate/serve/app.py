@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -287,7 +288,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         return Response(
             stored.content,
             media_type=stored.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{stored.filename}"'},
+            headers={"Content-Disposition": content_disposition(stored.filename)},
         )
 
     @door("articles")
@@ -360,3 +361,12 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the client's file name: quoted as it is when that is plain ASCII,
+    else RFC 6266's ``filename*`` (a quote, a line break or a character outside Latin-1 in
+    an uploaded name would otherwise break the header or fail to encode)."""
+    if quote(filename, safe=" ") == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quote(filename)}"
