@@ -113,9 +113,7 @@ def line_block(line: str):
     A line is never re-split into several blocks, and a line that the article parser would
     take for a metadata line is still translated (in parallel text every line is content).
     """
-    from translate import segment
-    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
-    from translate.language import should_translate
+    from translate.article import META, PARAGRAPH, Block, parse_article, text_block
 
     text = line.strip()
     if not text:
@@ -123,8 +121,7 @@ def line_block(line: str):
     blocks = parse_article(text).blocks
     if len(blocks) == 1 and blocks[0].kind != META:
         return blocks[0]
-    pieces = segment.split_sentences(text) or [text]
-    return Block(PARAGRAPH, text, sentences=[Sentence(piece, translate=should_translate(piece)) for piece in pieces])
+    return text_block(PARAGRAPH, text)
 
 
 def translate_lines(

@@ -342,15 +342,12 @@ class Service:
 
 def plain_text_article(text: str):
     """The article model of a plain text: blank-line blocks, no metadata line."""
-    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
-    from translate.language import should_translate
-    from translate.segment import split_sentences
+    from translate.article import META, PARAGRAPH, parse_article, text_block
 
     article = parse_article(text.strip())
     if article.blocks and article.blocks[0].kind == META:
         flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
-        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(flat)]
-        article.blocks[0] = Block(PARAGRAPH, flat, sentences=sentences)
+        article.blocks[0] = text_block(PARAGRAPH, flat)
         article.metadata = {}
     return article
 
