@@ -439,7 +439,7 @@ def test_html_fragment_comes_back_as_a_fragment():
 
 
 def test_html_fragment_text_before_any_element_stays_escaped():
-    _, out = roundtrip("Hei &amp; hallo &lt;3 <b>deg</b>".encode(), "f.html")
+    _, out = roundtrip(b"Hei &amp; hallo &lt;3 <b>deg</b>", "f.html")
     assert out.decode() == "HEI &amp; HALLO &lt;3 <b>DEG</b>"
 
 
