@@ -438,6 +438,30 @@ def test_html_fragment_comes_back_as_a_fragment():
     assert out.decode() == "<p>HEI <b>PÅ</b> DEG.</p>\n<p>TO.</p>\n"
 
 
+def test_html_fragment_text_before_any_element_stays_escaped():
+    _, out = roundtrip(b"Hei &amp; hallo &lt;3 <b>deg</b>", "f.html")
+    assert out.decode() == "HEI &amp; HALLO &lt;3 <b>DEG</b>"
+
+
+def test_html_control_characters_the_tree_cannot_hold_are_dropped_not_a_crash():
+    _, out = roundtrip(b'<p title="a\x01b">Hei\x01 <b>p\x02\xc3\xa5</b> deg.</p>', "f.html")
+    assert out.decode() == '<p title="AB">HEI <b>P\xc5</b> DEG.</p>'
+
+
+@pytest.mark.parametrize(
+    "fragment, english",
+    [
+        ("<title>Tittel</title><p>Hei</p>", "<title>TITTEL</title><p>HEI</p>"),
+        ("<style>p{}</style>Tekst", "<style>p{}</style>TEKST"),
+        ("<script>x = 1;</script>", "<script>x = 1;</script>"),
+        ("<!-- c --><p>Hei</p>", "<!-- c --><p>HEI</p>"),
+    ],
+)
+def test_html_fragment_keeps_what_the_parser_put_in_the_head_or_before_the_root(fragment, english):
+    _, out = roundtrip(fragment.encode(), "f.html")
+    assert out.decode() == english
+
+
 def test_attention_links_place_spans_without_the_position_flag():
     from translate.article import InlineSpan, text_block
     from translate.formats.inline import needs_alignment, place_spans

@@ -186,6 +186,16 @@ def test_translate_file_keeps_each_structured_format(server, name):
         assert english.decode("utf-8").startswith("---")  # the front matter is kept
 
 
+@pytest.mark.parametrize("name", ['vær "ny"\r\nX-Evil: 1.txt', "\u20ac\u4e2d.txt"])
+def test_any_uploaded_file_name_gives_a_valid_download_header(server, name):
+    response = post_json(server.url + "/v1/articles", {"text": "Hei på deg.", "filename": name, "download": True})
+    assert response.status_code == 200, response.text
+    download = httpx.get(response.json()["download"]["url"])
+    assert download.status_code == 200
+    assert "x-evil" not in download.headers
+    assert download.headers["content-disposition"].startswith("attachment; filename*=utf-8''")
+
+
 def test_download_urls_follow_a_trusted_proxys_scheme_and_host(server):
     response = httpx.post(
         server.url + "/translate_file",

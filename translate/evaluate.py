@@ -87,6 +87,13 @@ class System:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def flagged_lines(self) -> int:
+        """Lines with a faithfulness flag (a sentence passed through untranslated is no flag)."""
+        from translate.pipeline import FLAG_PASSTHROUGH
+
+        return sum(1 for flags in self.flags if any(flag != FLAG_PASSTHROUGH for flag in flags))
+
 
 def given_system(label: str, sources: list[str], hypotheses: list[str], options: str = "") -> System:
     """English supplied by the user, flagged like the pipeline flags its own: ``number-missing:N``
@@ -106,9 +113,7 @@ def line_block(line: str):
     A line is never re-split into several blocks, and a line that the article parser would
     take for a metadata line is still translated (in parallel text every line is content).
     """
-    from translate import segment
-    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
-    from translate.language import should_translate
+    from translate.article import META, PARAGRAPH, Block, parse_article, text_block
 
     text = line.strip()
     if not text:
@@ -116,8 +121,7 @@ def line_block(line: str):
     blocks = parse_article(text).blocks
     if len(blocks) == 1 and blocks[0].kind != META:
         return blocks[0]
-    pieces = segment.split_sentences(text) or [text]
-    return Block(PARAGRAPH, text, sentences=[Sentence(piece, translate=should_translate(piece)) for piece in pieces])
+    return text_block(PARAGRAPH, text)
 
 
 def translate_lines(
@@ -403,7 +407,7 @@ class EvalReport:
             "model": self.system.model,
             "hypotheses": "translated" if self.system.model else "given",
             "cache": self.system.cache,
-            "flagged_lines": sum(1 for flags in self.system.flags if _real_flags(flags)),
+            "flagged_lines": self.system.flagged_lines,
             "comet": comet,
             "compare": None,
         }
@@ -424,7 +428,7 @@ class EvalReport:
             "comet": comet,
             "model": system.model,
             "hypotheses": "translated" if system.model else "given",
-            "flagged_lines": sum(1 for flags in system.flags if _real_flags(flags)),
+            "flagged_lines": system.flagged_lines,
         }
 
     def details(self) -> list[dict]:
@@ -481,16 +485,12 @@ class EvalReport:
             lines.append(significance_sentence(metrics))
         if not self.comet.get("available"):
             lines.append(f"COMET: not available ({self.comet['reason']})")
-        flagged = sum(1 for flags in self.system.flags if _real_flags(flags))
+        flagged = self.system.flagged_lines
         if flagged:
             lines.append(f"lines with faithfulness flags ({self.system.label}): {flagged} (see --details)")
         lines.append("signatures:")
         lines.extend(f"  {METRIC_LABELS[name]:<7}{self.scores.signature[name]}" for name in METRICS)
         return "\n".join(lines) + "\n"
-
-
-def _real_flags(flags: list[str]) -> list[str]:
-    return [flag for flag in flags if flag != "passthrough"]
 
 
 def describe(system: System) -> str:

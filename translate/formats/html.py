@@ -13,6 +13,8 @@ a ``<meta charset>`` that says otherwise is updated.
 
 from __future__ import annotations
 
+from html import escape
+
 from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
@@ -129,12 +131,32 @@ def write(document: Document) -> bytes:
             meta.set("charset", "utf-8")
         elif (meta.get("http-equiv") or "").lower() == "content-type":
             meta.set("content", "text/html; charset=utf-8")
-    if fragment:  # write back what was given: the body's content, without the added html/body
-        body = root.find("body")
-        parts = [body.text or ""] + [etree.tostring(child, method="html", encoding="unicode") for child in body]
-        return "".join(parts).encode("utf-8")
+    if fragment:
+        return _unwrapped(root).encode("utf-8")
     if has_doctype:
         text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
     else:
         text = etree.tostring(root, method="html", encoding="unicode")
     return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")
+
+
+def _unwrapped(root) -> str:
+    """A fragment written back as it was given: without the html/head/body the parser added.
+
+    Comments before the root, then the content of the added head (a ``<title>``, ``<meta>``
+    or ``<style>`` of the fragment) and of the added body, in order.
+    """
+
+    def html(node) -> str:
+        return etree.tostring(node, method="html", encoding="unicode")
+
+    parts = [html(node) for node in reversed(list(root.itersiblings(preceding=True)))]
+    for container in root:
+        if localname(container) in ("head", "body"):
+            # Leading text is escaped as lxml escapes every other text node.
+            parts.append(escape(container.text or "", quote=False))
+            parts.extend(html(child) for child in container)
+        else:
+            parts.append(html(container))
+    parts.extend(html(node) for node in root.itersiblings())
+    return "".join(parts)

@@ -12,6 +12,7 @@ other attribute are left exactly as they were.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -24,6 +25,9 @@ _SPACING = frozenset(("br",))
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ASCII_SPACE = " \t\n\r\f"
 NORWEGIAN_LANGS = ("nb", "no", "nn")
+# Characters an lxml tree cannot hold (libxml2's HTML parser lets a stray one through, as
+# browsers do; setting it back as text would raise): dropped from the English written back.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ENGLISH = "en"
 
 
@@ -225,7 +229,7 @@ def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
     for block in blocks:
         if isinstance(block.node, AttributeRef):
             target = block_target(block)
-            block.node.element.set(block.node.name, target)
+            block.node.element.set(block.node.name, _NOT_XML.sub("", target))
     for block in blocks:
         if isinstance(block.node, Run):
             write_run(block, alignments)
@@ -251,11 +255,13 @@ def _fill(
     dropped: set[int] | None = None,
 ):
     """Write ``items`` as the content of ``element`` (or of a run inside it)."""
-    text = lead
+    text = _NOT_XML.sub("", lead)
+    trail = _NOT_XML.sub("", trail)
     last = None
     position = insert_at
     for kind, value in items:
         if kind == "text":
+            value = _NOT_XML.sub("", value)
             if last is None:
                 text += value
             else:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +36,7 @@ from translate.serve.batcher import BatcherClosed, QueueFull
 from translate.serve.limits import BodyLimit, BodyTimeout, BodyTooLarge
 from translate.serve.service import (
     LANGUAGES,
-    UPLOAD_FORMATS,
+    UPLOAD_EXTENSIONS,
     Service,
     check_language_pair,
 )
@@ -237,7 +238,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 "keyRequired": bool(options.api_keys),
                 "suggestions": False,
                 "filesTranslation": True,
-                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_FORMATS],
+                "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_EXTENSIONS],
                 "language": {
                     "source": {"code": "nb", "name": "Norwegian Bokmål"},
                     "target": {"code": "en", "name": "English"},
@@ -257,11 +258,11 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             raise ApiError(400, "Invalid request: missing file parameter")
         filename = Path(upload.filename or "article.txt").name
         extension = filename.rpartition(".")[2].lower() if "." in filename else "txt"
-        if extension not in UPLOAD_FORMATS:
+        if extension not in UPLOAD_EXTENSIONS:
             raise ApiError(
                 400,
                 f"Invalid request: file format .{extension} is not supported "
-                f"(supported: {', '.join('.' + ext for ext in UPLOAD_FORMATS)})",
+                f"(supported: {', '.join('.' + ext for ext in UPLOAD_EXTENSIONS)})",
             )
         return await upload.read(), filename
 
@@ -276,7 +277,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         data, filename = await read_upload(files)
         check_chars(file_chars(data))
         result = await run_in_threadpool(service.translate_document, data, filename)
-        file_id = service.files.put(service.render_download(result, filename))
+        file_id = service.files.put(await run_in_threadpool(service.render_download, result, filename))
         return JSONResponse({"translatedFileUrl": str(request.url_for("download_file", file_id=file_id))})
 
     @door("download_file")
@@ -287,7 +288,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         return Response(
             stored.content,
             media_type=stored.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{stored.filename}"'},
+            headers={"Content-Disposition": content_disposition(stored.filename)},
         )
 
     @door("articles")
@@ -311,7 +312,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         result = await run_in_threadpool(service.translate_document, data, filename, summary=summary, style=style)
         answer = result_to_dict(result)
         if _truthy(params.get("download")):
-            stored = service.render_download(result, filename)
+            stored = await run_in_threadpool(service.render_download, result, filename)
             file_id = service.files.put(stored)
             answer["download"] = {
                 "url": str(request.url_for("download_file", file_id=file_id)),
@@ -360,3 +361,12 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the client's file name: quoted as it is when that is plain ASCII,
+    else RFC 6266's ``filename*`` (a quote, a line break or a character outside Latin-1 in
+    an uploaded name would otherwise break the header or fail to encode)."""
+    if quote(filename, safe=" ") == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quote(filename)}"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from translate.errors import InputError, UsageError
+from translate.formats import FORMATS
 from translate.serve.batcher import Batcher, BatchStats
 
 log = logging.getLogger("nb2en.serve")
@@ -34,12 +35,11 @@ LANGUAGES = [
 ]
 SOURCE_CODES = ("nb", "no", "auto")
 TARGET_CODES = ("en",)
-# Formats a file upload may have (before the formats package: plain text only).
-# Upload extension -> the format it is read as (every format translate.formats reads) ...
-UPLOAD_FORMATS = {
-    "txt": "txt", "text": "txt", "html": "html", "htm": "html", "xhtml": "html",
-    "md": "md", "markdown": "md", "docx": "docx", "nitf": "nitf", "xml": "nitf",
-}
+# The extensions an upload may have: those the batch reads (``translate.formats.FORMATS``),
+# by their last part (``x.nitf.xml`` is an ``.xml``) ...
+UPLOAD_EXTENSIONS = tuple(
+    dict.fromkeys(extension.rpartition(".")[2] for _, _, extensions, _ in FORMATS.values() for extension in extensions)
+)
 # ... and the media type of the English download in that format.
 MEDIA_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -263,47 +263,30 @@ class Service:
             log.warning("%s", message)
 
     def translate_html(self, fragments: list[str]) -> list[str]:
-        """Translate the text nodes of HTML fragments; elements and attributes are kept as they are.
+        """Translate HTML fragments as the HTML format does (``translate.formats.html``), in one shared run.
 
-        Each text node is split into sentences and translated; a sentence that spans inline
-        markup (``<b>``) is translated in pieces, one per text node.
+        Elements, attributes, comments and scripts are kept; inline markup (``<b>``) is
+        placed on the English of its sentence; outer whitespace and blank fragments are kept.
         """
-        from lxml import etree, html
+        from translate.formats import read_document, write_document
+        from translate.pipeline import prepare_document, translate_prepared
 
-        from translate.article import Sentence
-        from translate.language import should_translate
-        from translate.segment import split_sentences
-
-        trees, slots = [], []  # slots: (element, "text" | "tail", leading, sentences, trailing)
-        for fragment in fragments:
-            try:
-                root = html.fragment_fromstring(fragment, create_parent="div")
-            except (etree.ParserError, ValueError) as error:
-                raise InputError(f"Cannot parse the HTML: {error}.") from None
-            trees.append(root)
-            for element in root.iter():
-                opaque = element.tag in ("script", "style") or not isinstance(element.tag, str)  # comments too
-                for attribute in ("text", "tail"):
-                    if (element is root and attribute == "tail") or (opaque and attribute == "text"):
-                        continue
-                    value = getattr(element, attribute)
-                    if not value or not value.strip():
-                        continue
-                    core = value.strip()
-                    leading = value[: len(value) - len(value.lstrip())]
-                    trailing = value[len(value.rstrip()) :]
-                    sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(core)]
-                    slots.append((element, attribute, leading, sentences, trailing))
-        all_sentences = [s for slot in slots for s in slot[3]]
-        counts = self.translator.translate_sentences(all_sentences)
-        self.metrics.count_article(counts.hits, counts.misses)
-        self.warnings_to_log()
-        for element, attribute, leading, sentences, trailing in slots:
-            setattr(element, attribute, leading + " ".join(s.target or "" for s in sentences) + trailing)
+        documents = {
+            index: read_document(fragment.strip().encode("utf-8"), "q", fmt="html")
+            for index, fragment in enumerate(fragments)
+            if fragment.strip()
+        }
+        results = translate_prepared([prepare_document(document) for document in documents.values()], self.translator)
+        self.metrics.count_article(sum(r.cache.hits for r in results), sum(r.cache.misses for r in results))
+        for message in dict.fromkeys(warning for result in results for warning in result.warnings):
+            log.warning("%s", message)
         out = []
-        for root in trees:
-            inner = (root.text or "") + "".join(html.tostring(child, encoding="unicode") for child in root)
-            out.append(inner)
+        for index, fragment in enumerate(fragments):
+            if index not in documents:
+                out.append(fragment)
+                continue
+            english = write_document(documents[index]).decode("utf-8").strip()
+            out.append(fragment[: len(fragment) - len(fragment.lstrip())] + english + fragment[len(fragment.rstrip()) :])
         return out
 
     def detect(self, text: str) -> list[dict]:
@@ -359,15 +342,12 @@ class Service:
 
 def plain_text_article(text: str):
     """The article model of a plain text: blank-line blocks, no metadata line."""
-    from translate.article import META, PARAGRAPH, Block, Sentence, parse_article
-    from translate.language import should_translate
-    from translate.segment import split_sentences
+    from translate.article import META, PARAGRAPH, parse_article, text_block
 
     article = parse_article(text.strip())
     if article.blocks and article.blocks[0].kind == META:
         flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
-        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in split_sentences(flat)]
-        article.blocks[0] = Block(PARAGRAPH, flat, sentences=sentences)
+        article.blocks[0] = text_block(PARAGRAPH, flat)
         article.metadata = {}
     return article
 
