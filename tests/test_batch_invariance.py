@@ -1,9 +1,11 @@
 """A sentence's translation depends on the sentence alone, not on the batch it shares.
 
 The request queue of ``serve``, the windows of ``batch`` and the Ray engine's actors all cut
-work into different batches; the cache key leaves the neighbours out. This holds because a
-model batch never mixes length caps (one decoding limit per batch) and padding does not
-change CTranslate2's results. The tiny random model mostly runs on to its length cap, the
+work into different batches; the cache key leaves the neighbours out. This holds because
+padding does not change CTranslate2's results and a batch decodes to one length limit: under
+beam search only texts with the same cap share a batch; under greedy search texts with
+different caps share one and each output is cut back to its own cap, which CTranslate2
+(no end token forced at the limit) makes exact. The tiny random model mostly runs on to its length cap, the
 case where a shared decoding limit would show.
 """
 
@@ -33,3 +35,31 @@ def test_outputs_do_not_depend_on_batch_neighbours(tiny_marian_dir, tmp_path, co
     # The faithful layer (repair rounds batch the halves of many sentences) inherits it.
     full = translate_texts(backend, texts)
     assert translate_texts(backend, texts[:5]) + translate_texts(backend, texts[5:]) == full
+
+
+@pytest.mark.parametrize("beam_size, mixes", [(1, True), (4, False)])
+def test_greedy_batches_mix_caps_and_beam_batches_do_not(tiny_marian_dir, tmp_path, beam_size, mixes):
+    """Greedy decoding keeps batches full across length caps (the serve queue's and the batch
+    windows' speed); beam search keeps one cap per batch (cutting back would not be exact)."""
+    lines = (REPO_ROOT / "tests" / "data" / "nob-ud-dev.txt").read_text(encoding="utf-8").splitlines()
+    texts = [line.strip() for line in lines if 2 <= len(line.split()) <= 40][:24]
+    choice = BackendChoice("ctranslate2", "cpu", "int8", "test")
+    backend = create_backend(resolve_model(str(tiny_marian_dir)), choice, DecodingSettings(beam_size=beam_size), tmp_path)
+    backend.ensure_loaded()
+    caps = [backend.decoding.max_new_tokens(n, backend.max_output_tokens) for n in backend.count_tokens(texts)]
+    assert len(set(caps)) > 2
+    calls = []
+    generate_batch = backend._generate
+
+    def recording(batch, max_new_tokens, batch_caps=None):
+        calls.append((len(batch), max_new_tokens, batch_caps))
+        return generate_batch(batch, max_new_tokens, batch_caps)
+
+    backend._generate = recording
+    outputs = backend.generate(texts)
+    assert len(outputs) == len(texts) and sum(size for size, _, _ in calls) == len(texts)
+    if mixes:
+        assert len(calls) < len(set(caps))
+        assert any(len(set(batch_caps)) > 1 and max(batch_caps) == limit for _, limit, batch_caps in calls)
+    else:
+        assert len(calls) >= len(set(caps)) and all(batch_caps is None for _, _, batch_caps in calls)

@@ -155,9 +155,9 @@ def test_output_order_is_kept_through_length_sorted_batches(tiny_marian_dir, tmp
     batches: list[list[str]] = []
     generate = CTranslate2Backend._generate
 
-    def spy(texts, max_new_tokens):
+    def spy(texts, max_new_tokens, caps=None):
         batches.append(list(texts))
-        return generate(backend, texts, max_new_tokens)
+        return generate(backend, texts, max_new_tokens, caps)
 
     backend._generate = spy
     forward = backend.translate_batch(TEXTS)

@@ -90,9 +90,18 @@ class TranslationBackend(ABC):
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Source-side token counts, end-of-sentence token included."""
 
+    # Whether a greedy output decoded under a higher length limit, cut back to a lower
+    # one, is exactly the output decoded under the lower limit (no end token forced at
+    # the limit). Then ``generate`` lets greedy batches mix caps and ``_generate`` cuts
+    # each output to its own cap (``caps``).
+    truncates_exactly = False
+
     @abstractmethod
-    def _generate(self, texts: list[str], max_new_tokens: int) -> list[tuple[str, int]]:
-        """Translate one batch; return (text, number of generated tokens) per input."""
+    def _generate(self, texts: list[str], max_new_tokens: int, caps: list[int] | None = None) -> list[tuple[str, int]]:
+        """Translate one batch; return (text, number of generated tokens) per input.
+
+        With ``caps`` (only where ``truncates_exactly``), cut output k to ``caps[k]`` tokens.
+        """
 
     def translate_batch(self, texts: list[str]) -> list[str]:
         """Plain translation of a list of sentences, in order."""
@@ -102,20 +111,31 @@ class TranslationBackend(ABC):
         """Translate in length-sorted, token-packed batches and restore the input order.
 
         A text's output depends on the text alone, never on the texts it shares a batch
-        with: a batch decodes to one length limit, so only texts with the same cap share
-        one (padding does not change results). That is what lets the cache key leave the
-        neighbours out, and lets the request queue of ``serve`` and the Ray actors of
-        ``batch --engine ray`` cut work into any batches and still equal a local run.
+        with (padding does not change results). A batch decodes to one length limit, so
+        texts with different caps share a batch only where each output can be cut back to
+        its own cap exactly (greedy search on a backend with ``truncates_exactly``);
+        otherwise (beam search) only texts with the same cap share one. That is what lets
+        the cache key leave the neighbours out, and lets the request queue of ``serve``
+        and the Ray actors of ``batch --engine ray`` cut work into any batches and still
+        equal a local run.
         """
         if not texts:
             return []
         self.ensure_loaded()
         lengths = self.count_tokens(texts)
         caps = [self.decoding.max_new_tokens(n, self.max_output_tokens) for n in lengths]
-        order = sorted(range(len(texts)), key=lambda i: (caps[i], lengths[i]), reverse=True)
+        mix_caps = self.truncates_exactly and self.decoding.beam_size == 1
+        if mix_caps:
+            order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
+        else:
+            order = sorted(range(len(texts)), key=lambda i: (caps[i], lengths[i]), reverse=True)
         results: list[Generation | None] = [None] * len(texts)
-        for batch in self._pack(order, lengths, caps):
-            outputs = self._generate([texts[i] for i in batch], caps[batch[0]])
+        for batch in self._pack(order, lengths, None if mix_caps else caps):
+            batch_caps = [caps[i] for i in batch]
+            if mix_caps:
+                outputs = self._generate([texts[i] for i in batch], max(batch_caps), batch_caps)
+            else:
+                outputs = self._generate([texts[i] for i in batch], batch_caps[0])
             for i, (text, tokens) in zip(batch, outputs):
                 results[i] = Generation(text, tokens, hit_cap=tokens >= caps[i])
         return results  # type: ignore[return-value]

@@ -54,7 +54,7 @@ class TransformersBackend(TranslationBackend):
         self.ensure_loaded()
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=True)["input_ids"]]
 
-    def _generate(self, texts: list[str], max_new_tokens: int) -> list[tuple[str, int]]:
+    def _generate(self, texts: list[str], max_new_tokens: int, caps: list[int] | None = None) -> list[tuple[str, int]]:
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
         with self.torch.inference_mode():
             output = self.network.generate(
