@@ -230,11 +230,15 @@ def build_summarizer(settings: Settings):
     return create_summarizer(settings.summary_settings())
 
 
+def warn_unused_summary_model(settings: Settings, shared: dict) -> None:
+    if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
+        warn("--summary-model is ignored with --summarizer extractive.")
+
+
 def optional_summarizer(settings: Settings, shared: dict):
     """The summarizer when ``--summary`` is given; a warning when summary options are given without it."""
     if settings.summary:
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         return build_summarizer(settings)
     if (
         shared.get("style") is not SummaryStyle.short
@@ -361,8 +365,7 @@ def summarize(
 
         check_output(path, output)
         settings = build_settings(shared, OutputFormat.json if fmt is SummaryFormat.json else OutputFormat.text, True)
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         chosen_summarizer = build_summarizer(settings)
         result = translate_one(path, settings, chosen_summarizer)
         emit(render_json(result) if fmt is SummaryFormat.json else render_summary(result), output)
@@ -551,8 +554,7 @@ def serve(
         from translate.serve.service import ServeOptions, Service, read_api_keys
 
         settings = build_settings(shared)
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         options = ServeOptions(
             settings=settings,
             api_keys=read_api_keys(api_keys) if api_keys else frozenset(),
