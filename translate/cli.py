@@ -462,10 +462,11 @@ def engine_choices(engine: str, shared: dict, settings: Settings, window_sentenc
         "gpus_per_actor": shared["gpus_per_actor"],
     }
     if engine != "ray":
-        given = [flag for flag, value, default in (
-            ("--ray-address", ray_options["address"], None), ("--actors", ray_options["actors"], None),
-            ("--cpus-per-actor", ray_options["cpus_per_actor"], 1.0), ("--gpus-per-actor", ray_options["gpus_per_actor"], 0.0),
-        ) if value != default]
+        given = [
+            "--" + param.name.replace("_", "-")
+            for param in ENGINE_OPTIONS
+            if param.name != "engine" and shared[param.name] != param.default
+        ]
         if given:
             raise UsageError(f"{', '.join(given)} only apply with --engine ray.")
         return {}, settings, window_sentences or DEFAULT_WINDOW_SENTENCES
