@@ -36,16 +36,11 @@ class SourceText:
 
 def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
     """Read ``path`` (or stdin for ``-``) as UTF-8 text, normalising newlines to LF."""
-    label = str(path)
-    if label == STDIN:
-        data = sys.stdin.buffer.read()
-    else:
-        data = _read_bytes(Path(path))
-    return decode_source(data, label, encoding)
+    return decode_source(read_input(path), str(path), encoding)
 
 
 def read_input(path: str | Path) -> bytes:
-    """The raw bytes of ``path`` (or stdin for ``-``), with the same clear errors as ``read_source``."""
+    """The raw bytes of ``path`` (or stdin for ``-``), with a clear error for a missing or unreadable file."""
     if str(path) == STDIN:
         return sys.stdin.buffer.read()
     return _read_bytes(Path(path))
