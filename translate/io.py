@@ -39,6 +39,11 @@ def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
     return decode_source(read_input(path), str(path), encoding)
 
 
+def sha256_bytes(data: bytes) -> str:
+    """The ``sha256:<hex>`` digest that sources, outputs and the batch journal are identified by."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def read_input(path: str | Path) -> bytes:
     """The raw bytes of ``path`` (or stdin for ``-``), with a clear error for a missing or unreadable file."""
     if str(path) == STDIN:
@@ -67,7 +72,7 @@ def decode_source(data: bytes, label: str, encoding: str | None = None) -> Sourc
     The whole file decides, not its first bytes: a NUL anywhere (outside UTF-16/32, whose
     code units contain NUL bytes) makes it binary, as does a U+0000 in the decoded text.
     """
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     explicit = bool(encoding)
     if not encoding:
         encoding = _unicode_bom_encoding(data)  # UTF-16/32 text (with a BOM) has NUL bytes but is text
