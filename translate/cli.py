@@ -1,5 +1,5 @@
 """The ``nb2en`` command line: Typer only. Parses options, calls the library, renders,
-and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input)."""
+and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input, 130 interrupted)."""
 
 from __future__ import annotations
 
