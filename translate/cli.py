@@ -274,12 +274,12 @@ def check_output(path: str, output: Optional[Path]) -> None:
         raise OutputError(f"Cannot write {output}: permission denied. Choose a writable output path.")
 
 
-def read_article(path: str, settings: Settings):
+def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None):
     """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
     from translate.formats import read_document
     from translate.io import read_input
 
-    return read_document(read_input(path), path, settings.input_format, settings.encoding)
+    return read_document(read_input(path), path, input_format, encoding)
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -297,7 +297,7 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     """Read, translate and (with a summarizer) summarize one article; print its warnings."""
     from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
 
-    document = read_article(path, settings)
+    document = read_article(path, settings.input_format, settings.encoding)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
@@ -380,11 +380,8 @@ def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = N
 
     def work() -> int:
         from translate.article import render_sentences
-        from translate.formats import read_document
-        from translate.io import read_input
 
-        document = read_document(read_input(path), path, input_format, encoding)
-        sys.stdout.write(render_sentences(document.article))
+        sys.stdout.write(render_sentences(read_article(path, input_format, encoding).article))
         return EXIT_OK
 
     run_guarded(debug, work)
