@@ -1,5 +1,5 @@
 """The ``nb2en`` command line: Typer only. Parses options, calls the library, renders,
-and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input)."""
+and maps errors to exit codes (0 ok, 1 the work failed, 2 bad usage or input, 130 interrupted)."""
 
 from __future__ import annotations
 
@@ -230,11 +230,15 @@ def build_summarizer(settings: Settings):
     return create_summarizer(settings.summary_settings())
 
 
+def warn_unused_summary_model(settings: Settings, shared: dict) -> None:
+    if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
+        warn("--summary-model is ignored with --summarizer extractive.")
+
+
 def optional_summarizer(settings: Settings, shared: dict):
     """The summarizer when ``--summary`` is given; a warning when summary options are given without it."""
     if settings.summary:
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         return build_summarizer(settings)
     if (
         shared.get("style") is not SummaryStyle.short
@@ -270,12 +274,12 @@ def check_output(path: str, output: Optional[Path]) -> None:
         raise OutputError(f"Cannot write {output}: permission denied. Choose a writable output path.")
 
 
-def read_article(path: str, settings: Settings):
+def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None):
     """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
     from translate.formats import read_document
     from translate.io import read_input
 
-    return read_document(read_input(path), path, settings.input_format, settings.encoding)
+    return read_document(read_input(path), path, input_format, encoding)
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -293,7 +297,7 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     """Read, translate and (with a summarizer) summarize one article; print its warnings."""
     from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
 
-    document = read_article(path, settings)
+    document = read_article(path, settings.input_format, settings.encoding)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
@@ -361,8 +365,7 @@ def summarize(
 
         check_output(path, output)
         settings = build_settings(shared, OutputFormat.json if fmt is SummaryFormat.json else OutputFormat.text, True)
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         chosen_summarizer = build_summarizer(settings)
         result = translate_one(path, settings, chosen_summarizer)
         emit(render_json(result) if fmt is SummaryFormat.json else render_summary(result), output)
@@ -377,11 +380,8 @@ def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = N
 
     def work() -> int:
         from translate.article import render_sentences
-        from translate.formats import read_document
-        from translate.io import read_input
 
-        document = read_document(read_input(path), path, input_format, encoding)
-        sys.stdout.write(render_sentences(document.article))
+        sys.stdout.write(render_sentences(read_article(path, input_format, encoding).article))
         return EXIT_OK
 
     run_guarded(debug, work)
@@ -459,10 +459,11 @@ def engine_choices(engine: str, shared: dict, settings: Settings, window_sentenc
         "gpus_per_actor": shared["gpus_per_actor"],
     }
     if engine != "ray":
-        given = [flag for flag, value, default in (
-            ("--ray-address", ray_options["address"], None), ("--actors", ray_options["actors"], None),
-            ("--cpus-per-actor", ray_options["cpus_per_actor"], 1.0), ("--gpus-per-actor", ray_options["gpus_per_actor"], 0.0),
-        ) if value != default]
+        given = [
+            "--" + param.name.replace("_", "-")
+            for param in ENGINE_OPTIONS
+            if param.name != "engine" and shared[param.name] != param.default
+        ]
         if given:
             raise UsageError(f"{', '.join(given)} only apply with --engine ray.")
         return {}, settings, window_sentences or DEFAULT_WINDOW_SENTENCES
@@ -551,8 +552,7 @@ def serve(
         from translate.serve.service import ServeOptions, Service, read_api_keys
 
         settings = build_settings(shared)
-        if settings.summarizer is Summarizer.extractive and shared.get("summary_model"):
-            warn("--summary-model is ignored with --summarizer extractive.")
+        warn_unused_summary_model(settings, shared)
         options = ServeOptions(
             settings=settings,
             api_keys=read_api_keys(api_keys) if api_keys else frozenset(),

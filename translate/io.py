@@ -36,16 +36,16 @@ class SourceText:
 
 def read_source(path: str | Path, encoding: str | None = None) -> SourceText:
     """Read ``path`` (or stdin for ``-``) as UTF-8 text, normalising newlines to LF."""
-    label = str(path)
-    if label == STDIN:
-        data = sys.stdin.buffer.read()
-    else:
-        data = _read_bytes(Path(path))
-    return decode_source(data, label, encoding)
+    return decode_source(read_input(path), str(path), encoding)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The ``sha256:<hex>`` digest that sources, outputs and the batch journal are identified by."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def read_input(path: str | Path) -> bytes:
-    """The raw bytes of ``path`` (or stdin for ``-``), with the same clear errors as ``read_source``."""
+    """The raw bytes of ``path`` (or stdin for ``-``), with a clear error for a missing or unreadable file."""
     if str(path) == STDIN:
         return sys.stdin.buffer.read()
     return _read_bytes(Path(path))
@@ -72,7 +72,7 @@ def decode_source(data: bytes, label: str, encoding: str | None = None) -> Sourc
     The whole file decides, not its first bytes: a NUL anywhere (outside UTF-16/32, whose
     code units contain NUL bytes) makes it binary, as does a U+0000 in the decoded text.
     """
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     explicit = bool(encoding)
     if not encoding:
         encoding = _unicode_bom_encoding(data)  # UTF-16/32 text (with a BOM) has NUL bytes but is text

@@ -2,7 +2,7 @@
 
 The steps, one module each: ``plan`` (discovery, the resume state journal, the
 fingerprint -> the list of work), ``engines`` (windows of parsed articles in ->
-translations out; ``local`` now, more by name), ``finish`` (render, atomic write, state
+translations out; ``local`` or ``ray``, chosen by name), ``finish`` (render, atomic write, state
 line, report row) and ``run`` (``run_batch``, which strings them together).
 
 ``run_batch`` mirrors ``IN_DIR`` under ``OUT_DIR`` (``a/b.txt`` -> ``a/b.en.txt``,

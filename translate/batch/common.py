@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from translate.io import sha256_bytes
 
 REPORT_NAME = "nb2en-report.jsonl"
 STATE_NAME = ".nb2en-state.jsonl"
@@ -96,10 +97,6 @@ def output_relative(relative: Path, fmt: str) -> Path:
 
         return relative.parent / english_name(relative.name)
     return relative.parent / f"{relative.stem}.{OUTPUT_TAG}.{EXTENSIONS[fmt]}"
-
-
-def sha256_bytes(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: Path) -> str | None:

@@ -133,9 +133,8 @@ class Finisher:
                 self.summarize(result)
             content = render_output(result, self.fmt)
             write_atomic(item.output, content)
-        except BaseException as error:
-            if isinstance(error, Exception):
-                self.fail(item, error, seconds + time.perf_counter() - started, **details)
+        except Exception as error:
+            self.fail(item, error, seconds + time.perf_counter() - started, **details)
             raise
         self.state.record(
             {

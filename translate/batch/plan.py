@@ -307,15 +307,17 @@ def make_plan(
     force: bool = False,
     stop: Callable[[], bool] = lambda: False,
 ) -> Plan:
-    """Hash every regular input and keep those whose output is not current.
+    """Keep the inputs whose output is not current.
 
-    ``stop`` is polled between files (``BatchInterrupted`` when set).
+    Only an input the journal knows is hashed here (to compare it); every other one is
+    read and hashed once, when it is translated. ``stop`` is polled between files
+    (``BatchInterrupted`` when set).
     """
     plan = Plan()
     for item in items:
         if stop():
             raise BatchInterrupted()
-        if item.problem is None:
+        if item.problem is None and item.output_relative in state.entries:
             try:
                 item.source_sha256 = sha256_bytes(item.source.read_bytes())
             except OSError:

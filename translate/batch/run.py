@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary
+from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_bytes
 from translate.batch.engines import BatchEngine, create_engine
 from translate.batch.finish import Finisher, Report, SummarizeFn
 from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
@@ -149,11 +149,13 @@ class _Executor:
             return None
         from translate.formats import read_document
 
+        data = None
         try:
-            document = read_document(
-                read_input(item.source), str(item.source), self.settings.input_format, self.settings.encoding
-            )
+            data = read_input(item.source)
+            document = read_document(data, str(item.source), self.settings.input_format, self.settings.encoding)
         except EXPECTED_ERRORS as error:
+            if data is not None and item.source_sha256 is None:
+                item.source_sha256 = sha256_bytes(data)  # the report names the bytes that failed
             self.finisher.fail(item, error, time.perf_counter() - started)
             return None
         item.source_sha256 = document.source.sha256
