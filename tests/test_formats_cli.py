@@ -90,6 +90,9 @@ def test_json_blocks_carry_locations_and_spans(folder, model_args):
     assert [s["kind"] for s in lead["spans"]] == ["a", "em", "b", "strong"]
     assert lead["spans"][0]["attrs"]["href"] == "https://www.regjeringen.no/budsjett?a=1&b=2"
     assert all(s["target_start"] is not None for s in lead["spans"])
+    # Reading and parsing the HTML is timed (it was reported as 0) and counted in the total.
+    assert data["timings"]["parse_s"] > 0
+    assert data["timings"]["total_s"] >= data["timings"]["parse_s"]
 
 
 def test_from_forces_the_format_and_summary_uses_the_text(tmp_path, model_args):

@@ -247,14 +247,14 @@ def prepare_article(source: SourceText) -> PreparedArticle:
     return PreparedArticle(source, article, warnings, time.perf_counter() - started)
 
 
-def prepare_document(document, parse_seconds: float = 0.0) -> PreparedArticle:
+def prepare_document(document) -> PreparedArticle:
     """An already-read document (``translate.formats.read_document``) as a PreparedArticle.
 
     The format's reader did the parsing: blocks, sentences, inline spans and locations are
     used as they are (nothing is parsed twice); the same language check as for text.
     """
     source = document.source
-    return PreparedArticle(source, document.article, reading_warnings(source), parse_seconds, document)
+    return PreparedArticle(source, document.article, reading_warnings(source), document.parse_seconds, document)
 
 
 def reading_warnings(source: SourceText) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import time
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -54,6 +55,8 @@ class Document:
     article: Article
     source: SourceText
     state: object = field(default=None, repr=False)
+    # Seconds the reader took (decoding, parsing, segmenting): the JSON's ``timings.parse_s``.
+    parse_seconds: float = 0.0
 
     @property
     def binary(self) -> bool:
@@ -153,10 +156,12 @@ def read_document(data: bytes, label: str, fmt: str | None = None, encoding: str
 
     ``encoding`` applies to plain text (the structured formats declare their own).
     """
+    started = time.perf_counter()
     name = normalise_name(getattr(fmt, "value", fmt)) if fmt else detect_format(label, data)
-    if name == "txt":
-        return get_format(name).read(data, label, encoding)
-    return get_format(name).read(data, label)
+    reader = get_format(name)
+    document = reader.read(data, label, encoding) if name == "txt" else reader.read(data, label)
+    document.parse_seconds = time.perf_counter() - started
+    return document
 
 
 def write_document(document: Document) -> bytes:
