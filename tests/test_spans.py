@@ -284,3 +284,16 @@ def test_shipped_glossaries_load():
     root = Path(__file__).resolve().parent.parent
     assert len(load_glossary(root / "docs" / "glossary.example.tsv")) >= 10
     assert len(load_glossary(root / "bench" / "glossary-200.tsv")) == 200
+
+
+def test_a_miss_translator_that_loses_results_fails_loudly():
+    """One result per text, or a clear error: never an IndexError deep inside, never a shifted result."""
+    from translate.faithful import Translation
+    from translate.glossary import EMPTY
+    from translate.spans import translate_protected
+
+    def loses_one(texts):
+        return [Translation(text.upper(), []) for text in texts[:-1]]
+
+    with pytest.raises(RuntimeError, match="returned 1 results for 2 texts"):
+        translate_protected(["Se https://nrk.no i dag.", "Hei på deg."], EMPTY, loses_one)

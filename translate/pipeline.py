@@ -194,8 +194,6 @@ class Translator:
                 translations = translate_protected(
                     [text for _, text in chunk], self.settings.glossary_table, self.translate_misses
                 )
-                if len(translations) != len(chunk):
-                    raise RuntimeError(f"the miss translator returned {len(translations)} results for {len(chunk)} texts")
                 done = {key: t for (key, _), t in zip(chunk, translations)}
                 by_key.update(done)
                 self.store([(key, "sentence", t.target, t.flags) for key, t in done.items()])

@@ -137,9 +137,10 @@ def translate_protected(
     t, repair=True)``); it is called once for all texts, and once more with the pieces of
     the sentences whose natural translation lost an item.
     """
+    translate_fn = _counted(translate_fn)
     items_per_text = [protected_items(text, glossary) for text in texts]
     natural = [_substitute(text, items) for text, items in zip(texts, items_per_text)]
-    results = list(translate_fn(natural)) if natural else []
+    results = translate_fn(natural) if natural else []
     failed = []
     for i, items in enumerate(items_per_text):
         if not items or all_present(results[i].target, items):
@@ -168,6 +169,19 @@ def translate_protected(
         target = _SPACES.sub(" ", "".join(parts)).strip()
         results[i] = Translation(target, sorted(flags) + [FLAG_PROTECTED_FALLBACK])
     return results
+
+
+def _counted(translate_fn: Callable[[list[str]], list[Translation]]) -> Callable[[list[str]], list[Translation]]:
+    """``translate_fn`` checked to return one result per text (a broken miss translator, such
+    as a remote engine losing results, must fail loudly rather than misplace translations)."""
+
+    def checked(batch: list[str]) -> list[Translation]:
+        results = list(translate_fn(batch))
+        if len(results) != len(batch):
+            raise RuntimeError(f"the miss translator returned {len(results)} results for {len(batch)} texts")
+        return results
+
+    return checked
 
 
 def all_present(output: str, items: Sequence[Protected]) -> bool:
