@@ -112,3 +112,18 @@ def test_unreadable_glossary_is_a_usage_error_when_the_settings_are_built(tmp_pa
     good = tmp_path / "g.tsv"
     good.write_text("NTB\tNTB\n", encoding="utf-8")
     assert isinstance(Settings(glossary=str(good)).glossary, Path)
+
+
+def test_replace_carries_the_loaded_glossary_over_without_reading_the_file_again(tmp_path):
+    """serve builds a Settings per summary style and Ray per actor from the edge's one: the
+    glossary checked at the edge is the one used, even if the file changed or went since."""
+    from translate.settings import Settings
+
+    path = tmp_path / "glossary.tsv"
+    path.write_text("Stortinget\tthe Storting\n", encoding="utf-8")
+    settings = Settings(glossary=path)
+    path.unlink()
+    changed = settings.replace(beam_size=2, summary_style="bullets")
+    assert changed.glossary == path and changed.beam_size == 2
+    assert changed.glossary_table is settings.glossary_table
+    assert changed.protection_fields() == settings.protection_fields()

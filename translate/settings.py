@@ -152,7 +152,15 @@ class Settings:
                 ) from None
 
     def replace(self, **changes) -> "Settings":
-        return replace(self, **changes)
+        """A copy with ``changes``. The glossary loaded and checked at the edge is carried
+        over, never read again (the file may have changed or gone since)."""
+        if "glossary" in changes or self.glossary is None:
+            return replace(self, **changes)
+        table = self.glossary_table
+        changed = replace(self, glossary=None, **changes)
+        object.__setattr__(changed, "glossary", self.glossary)
+        changed.__dict__["glossary_table"] = table  # the cached_property's slot
+        return changed
 
     # ------------------------------------------------------------------ what changes an output
 
