@@ -12,9 +12,11 @@ from pathlib import Path
 from translate.backends.base import DecodingSettings, Generation, TranslationBackend
 from translate.errors import DeviceUnavailableError, UsageError
 from translate.models import ModelRef, require_marian
+from translate.settings import Backend, Device
 
-BACKEND_NAMES = ("auto", "ctranslate2", "transformers")
-DEVICE_NAMES = ("auto", "cpu", "cuda")
+# The choices are the settings' Enums (one owner); plain strings here for callers that pass them.
+BACKEND_NAMES = tuple(member.value for member in Backend)
+DEVICE_NAMES = tuple(member.value for member in Device)
 
 
 @dataclass(frozen=True)
