@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from translate import segment
-from translate.language import should_translate
+from translate.language import has_words, route_article
 
 META, HEADING, PARAGRAPH, QUOTE, FOOTER = "meta", "heading", "paragraph", "quote", "footer"
 # Kinds that structured formats (translate.formats) add; renderers treat them like paragraphs.
@@ -39,6 +39,12 @@ class Sentence:
     target: str | None = None
     cached: bool = False
     flags: list[str] = field(default_factory=list)
+    # Decided by translate.language.route_article (nb, nn, da, sv, en, ... or und); None
+    # until then. Whether it goes to the model is the settings' call (source languages).
+    language: str | None = None
+    # Plain text: the source line ended after this sentence (a complete line), so the
+    # English keeps the line break.
+    line_break: bool = False
 
 
 @dataclass
@@ -94,6 +100,8 @@ class Block:
     spans: list[InlineSpan] = field(default_factory=list)
     # The format's handle on the block's place in the document, for its writer.
     node: object = field(default=None, repr=False, compare=False)
+    # The language declared on the block's element or an ancestor (lang, xml:lang, w:lang).
+    lang: str | None = None
 
     @property
     def target(self) -> str | None:
@@ -101,7 +109,9 @@ class Block:
             return self.source
         if any(s.target is None for s in self.sentences):
             return None
-        return self.prefix + " ".join(s.target for s in self.sentences)
+        return self.prefix + "".join(
+            s.target + ("\n" if s.line_break else " ") for s in self.sentences[:-1]
+        ) + self.sentences[-1].target
 
 
 @dataclass
@@ -113,6 +123,8 @@ class Article:
     # (source sentence, English) -> word links from the model's attention, for placing inline
     # markup (translate.formats.align); empty unless alignment was asked for.
     alignments: dict = field(default_factory=dict, repr=False)
+    # The language most of its sentences are in (translate.language.route_article).
+    language: str | None = None
 
     def plain_text(self) -> str:
         """The source text of every block, blank-line separated (language checks, summaries)."""
@@ -137,7 +149,13 @@ def looks_like_heading(line: str, terminal: tuple[str, ...] = _TERMINAL) -> bool
 
 
 def parse_article(text: str) -> Article:
-    """Split text into blocks of kind meta, heading, paragraph, quote or footer."""
+    """Split text into blocks of kind meta, heading, paragraph, quote or footer.
+
+    Inside a block, a line that is a complete unit (it ends a sentence, or it is a
+    headline: no closing punctuation and the next line starts a new sentence) keeps its
+    line break and is never merged into the next sentence; hard-wrapped lines (a line
+    that ends mid-sentence) are joined. Every sentence's language is then decided.
+    """
     chunks = split_blocks(text)
     blocks: list[Block] = []
     metadata: dict[str, str] = {}
@@ -147,22 +165,51 @@ def parse_article(text: str) -> Article:
             metadata = parse_metadata(chunk)
             blocks.append(Block(META, chunk.strip("\n")))
             continue
-        flat = " ".join(line.strip() for line in chunk.strip().splitlines())
+        units = line_units(chunk)
+        flat = "\n".join(units)
         if kind == FOOTER:
             blocks.append(Block(FOOTER, flat))
             continue
         prefix = ""
-        body = flat
         if kind == QUOTE:
-            match = _DIALOGUE_DASH.match(flat)
-            prefix, body = match.group(0), flat[match.end():]
-        if kind == HEADING:
-            pieces = [body]
-        else:
-            pieces = segment.split_sentences(body)
-        sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces]
+            match = _DIALOGUE_DASH.match(units[0])
+            prefix, units[0] = match.group(0), units[0][match.end():]
+        sentences: list[Sentence] = []
+        for unit in units:
+            pieces = [unit] if kind == HEADING else segment.split_sentences(unit)
+            unit_sentences = [Sentence(piece, translate=has_words(piece)) for piece in pieces if piece]
+            if unit_sentences:
+                unit_sentences[-1].line_break = True
+            sentences.extend(unit_sentences)
+        if sentences:
+            sentences[-1].line_break = False
         blocks.append(Block(kind, flat, prefix=prefix, sentences=sentences))
-    return Article(blocks, metadata)
+    article = Article(blocks, metadata)
+    route_article(article)
+    return article
+
+
+_SENTENCE_END = tuple(".!?…:;»\"”')")
+_NEW_SENTENCE = re.compile(r"^[\W_]*[A-ZÆØÅ0-9«“\"'–—-]")
+
+
+def line_units(chunk: str) -> list[str]:
+    """The lines of a block, hard-wrapped ones joined: one string per complete unit."""
+    lines = [line.strip() for line in chunk.strip().splitlines() if line.strip()]
+    units: list[str] = []
+    current: list[str] = []
+    for position, line in enumerate(lines):
+        current.append(line)
+        following = lines[position + 1] if position + 1 < len(lines) else None
+        # A full stop before a lower-case line is an abbreviation ("bl.a.") in a wrapped sentence.
+        ends_sentence = line.endswith(_SENTENCE_END) and not (following or "A")[:1].islower()
+        headline = (
+            following is not None and looks_like_heading(line) and bool(_NEW_SENTENCE.match(following)) and len(current) == 1
+        )
+        if following is None or ends_sentence or headline:
+            units.append(" ".join(current))
+            current = []
+    return units
 
 
 def text_block(
@@ -191,7 +238,7 @@ def text_block(
         pieces = [body.strip()]
     else:
         pieces = segment.split_sentences(body)
-    block.sentences = [Sentence(piece, translate=should_translate(piece)) for piece in pieces if piece]
+    block.sentences = [Sentence(piece, translate=has_words(piece)) for piece in pieces if piece]
     return block
 
 

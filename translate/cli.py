@@ -81,6 +81,13 @@ InlineAlignmentOpt = Annotated[
         help="Placing links/bold/runs on the English where their words are not found: position, or attention (the model's).",
     ),
 ]
+SourceLanguagesOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--source-languages",
+        help="Sentence languages sent to the model, e.g. nb,nn,da,sv (default: from the model; gmq models cover da, sv).",
+    ),
+]
 SummaryOpt = Annotated[bool, typer.Option("--summary", help="Add an English summary (see `nb2en summarize`).")]
 StyleOpt = Annotated[
     SummaryStyle, typer.Option("--style", help="Summary style: short (2-3 sentences), headline (one line) or bullets (3-5).")
@@ -119,6 +126,7 @@ TRANSLATION_OPTIONS = [
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("source_languages", SourceLanguagesOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -185,6 +193,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         input_format=shared.get("input_format"),
         inline_alignment=shared.get("inline_alignment", InlineAlignment.position),
         glossary=shared.get("glossary"),
+        source_languages=shared.get("source_languages"),
         output_format=fmt,
         summary=summary,
         summary_style=shared.get("style", SummaryStyle.short),

@@ -24,7 +24,7 @@ from translate.cache import Cache, NullCache, make_key
 from translate.errors import CacheError
 from translate.faithful import FAITHFUL_VERSION, Translation, translate_texts  # noqa: F401 - FAITHFUL_VERSION re-exported
 from translate.io import SourceText
-from translate.language import looks_norwegian
+from translate.language import document_warning, flags_for, routed
 from translate.models import ModelRef, resolve_model
 from translate.settings import InlineAlignment, Settings
 from translate.spans import translate_protected
@@ -167,16 +167,18 @@ class Translator:
     def translate_sentences(self, sentences: list[Sentence]) -> CacheCounts:
         """Fill in ``target``, ``cached`` and ``flags`` of every sentence; misses go to ``translate_misses``."""
         counts = CacheCounts()
-        wanted = [s for s in sentences if s.translate]
+        # The sentence's language (translate.language) and the model's languages decide.
+        languages = self.settings.routed_languages
+        wanted = [s for s in sentences if s.translate and routed(s.language, languages)]
         for s in sentences:
-            if not s.translate:
-                s.target, s.flags = s.source, [FLAG_PASSTHROUGH]
+            if not (s.translate and routed(s.language, languages)):
+                s.target, s.flags = s.source, [*flags_for(s.language), FLAG_PASSTHROUGH]
         keys = self.sentence_keys([s.source for s in wanted])
         found = self.cache.get_many(keys)
         missing: dict[str, str] = {}
         for s, key in zip(wanted, keys):
             if key in found:
-                s.target, s.flags = found[key][0], list(found[key][1])
+                s.target, s.flags = found[key][0], [*flags_for(s.language), *found[key][1]]
                 s.cached = True
                 counts.hits += 1
             else:
@@ -199,7 +201,7 @@ class Translator:
                 self.store([(key, "sentence", t.target, t.flags) for key, t in done.items()])
             for s, key in zip(wanted, keys):
                 if not s.cached:
-                    s.target, s.flags = by_key[key].target, list(by_key[key].flags)
+                    s.target, s.flags = by_key[key].target, [*flags_for(s.language), *by_key[key].flags]
         return counts
 
     def store(self, rows: list[tuple[str, str, str, list[str]]]) -> None:
@@ -241,7 +243,7 @@ def prepare_article(source: SourceText) -> PreparedArticle:
     """Parse a source into blocks and sentences; warn when it does not look Norwegian."""
     started = time.perf_counter()
     article = parse_article(source.text)
-    warnings = reading_warnings(source)
+    warnings = reading_warnings(source, article)
     return PreparedArticle(source, article, warnings, time.perf_counter() - started)
 
 
@@ -252,15 +254,13 @@ def prepare_document(document) -> PreparedArticle:
     used as they are (nothing is parsed twice); the same language check as for text.
     """
     source = document.source
-    return PreparedArticle(source, document.article, reading_warnings(source), document.parse_seconds, document)
+    return PreparedArticle(source, document.article, reading_warnings(source, document.article), document.parse_seconds, document)
 
 
-def reading_warnings(source: SourceText) -> list[str]:
-    """The source's own warnings, plus one when it does not look Norwegian."""
-    warnings = list(source.warnings)
-    if source.text.strip() and not looks_norwegian(source.text):
-        warnings.append(f"{source.path} does not look like Norwegian; translating it anyway.")
-    return warnings
+def reading_warnings(source: SourceText, article: Article) -> list[str]:
+    """The source's own warnings. A document in another language is warned about in
+    ``translate_prepared``, where the run's source languages are known."""
+    return list(source.warnings)
 
 
 def translate_prepared(prepared: list[PreparedArticle], translator: Translator) -> list[ArticleResult]:
@@ -276,6 +276,9 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
     translator_warnings = translator.take_warnings()
     results = []
     for p in prepared:
+        warning = document_warning(p.source.path, p.article.language, translator.settings.routed_languages)
+        if warning and warning not in p.warnings:
+            p.warnings.append(warning)
         own = p.article.sentences()
         counts = CacheCounts(
             hits=sum(1 for s in own if s.translate and s.cached),

@@ -80,7 +80,8 @@ def _block_dict(block, alignments: dict) -> dict:
         "source": block.source,
         "target": block.target,
         "sentences": [
-            {"source": s.source, "target": s.target, "cached": s.cached, "flags": s.flags} for s in block.sentences
+            {"source": s.source, "target": s.target, "language": s.language, "cached": s.cached, "flags": s.flags}
+            for s in block.sentences
         ],
     }
     if block.spans:

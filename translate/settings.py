@@ -122,6 +122,8 @@ class Settings:
     summary_style: SummaryStyle = SummaryStyle.short
     summarizer: Summarizer = Summarizer.abstractive
     summary_model: str = DEFAULT_SUMMARY_MODEL
+    # Languages sent to the model (translate.language): None = from the model id.
+    source_languages: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -137,6 +139,10 @@ class Settings:
         set_(self, "summarizer", _choice(Summarizer, self.summarizer, "summarizer"))
         if not isinstance(self.beam_size, int) or not 1 <= self.beam_size <= MAX_BEAM_SIZE:
             raise UsageError(f"Beam size must be a whole number from 1 to {MAX_BEAM_SIZE}, not {self.beam_size!r}.")
+        if self.source_languages is not None:
+            from translate.language import parse_source_languages
+
+            set_(self, "source_languages", parse_source_languages(self.source_languages))
         if self.cache_dir is not None:
             set_(self, "cache_dir", Path(self.cache_dir))
         if self.glossary is not None:
@@ -171,6 +177,20 @@ class Settings:
         from translate.glossary import EMPTY, load_glossary
 
         return load_glossary(self.glossary) if self.glossary is not None else EMPTY
+
+    @property
+    def routed_languages(self) -> tuple[str, ...]:
+        """The sentence languages that go to the model: ``--source-languages``, else the
+        model's (nb, nn; plus da, sv for a North Germanic model such as the default)."""
+        from translate.language import default_source_languages
+
+        return self.source_languages or default_source_languages(self.model)
+
+    def routing_fields(self) -> dict:
+        """What decides which sentences pass through: the router's version, the source languages."""
+        from translate.language import ROUTING_VERSION
+
+        return {"routing": ROUTING_VERSION, "source_languages": list(self.routed_languages)}
 
     def translation_fields(self, backend_identity: dict) -> dict:
         """What changes every sentence's translation: model identity (id, revision, backend,
@@ -220,6 +240,7 @@ class Settings:
                 # The whole glossary: a changed glossary redoes every output, but through the
                 # sentence cache, so only sentences containing a changed term see the model.
                 **self.protection_fields(),
+                **self.routing_fields(),
                 "input_format": self.input_format.value if self.input_format is not None else None,
                 "format": self.output_format.value,
                 # Only where it is not the default, so fingerprints made without it still hold.

@@ -160,6 +160,10 @@ def read_document(data: bytes, label: str, fmt: str | None = None, encoding: str
     name = normalise_name(getattr(fmt, "value", fmt)) if fmt else detect_format(label, data)
     reader = get_format(name)
     document = reader.read(data, label, encoding) if name == "txt" else reader.read(data, label)
+    if name != "txt":  # plain text is routed by parse_article
+        from translate.language import route_article
+
+        route_article(document.article)
     document.parse_seconds = time.perf_counter() - started
     return document
 

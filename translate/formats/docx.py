@@ -29,6 +29,8 @@ from translate.formats.inline import TextBuilder, place_spans, spacing_drops
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# ISO/IEC 29500 Strict ("Strict Open XML Document" in Word's Save As): refused, not misread.
+STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 DOCUMENT = "word/document.xml"
 # Inline wrappers whose runs are part of the paragraph's text.
@@ -97,8 +99,15 @@ def read(data: bytes, label: str) -> Document:
         raise InputError(f"{label} is a damaged .docx ({error}). Open and re-save it in Word.") from None
     state = DocxState(infos, contents)
     blocks = []
+    deletions = 0
     for name in _text_parts(list(contents)):
         tree = _parse_part(name, contents[name], label)
+        if etree.QName(tree.getroot()).namespace == STRICT_W:
+            raise InputError(
+                f"{label} is a Strict Open XML document, which is not read. "
+                "Save it in Word as \"Word Document (*.docx)\" and try again."
+            )
+        deletions += sum(1 for _ in tree.getroot().iter(w("del")))
         state.parts[name] = Part(name, tree, _declaration(contents[name]))
         for index, paragraph in enumerate(tree.getroot().iter(w("p"))):
             block = _paragraph_block(paragraph, name, index)
@@ -108,7 +117,13 @@ def read(data: bytes, label: str) -> Document:
     title = next((b.source for b in blocks if b.kind == TITLE), None) or next((b.source for b in blocks if b.kind == HEADING), None)
     if title:
         article.metadata["title"] = title
-    return Document("docx", article, source_text(data, label, article, "utf-8", []), state=state)
+    warnings = []
+    if deletions:
+        warnings.append(
+            f"{label} has {deletions} tracked deletion(s); they are kept as they are, untranslated "
+            "(accept or reject the changes in Word first to have them translated)."
+        )
+    return Document("docx", article, source_text(data, label, article, "utf-8", warnings), state=state)
 
 
 def _paragraph_kind(paragraph, part: str) -> str:
@@ -178,9 +193,24 @@ def _paragraph_block(paragraph, part: str, index: int):
         span.start, span.end = min(span.start, len(text)), min(span.end, len(text))
     kind = _paragraph_kind(paragraph, part)
     block = text_block(kind, text, f"{part}#p{index + 1}", spans, node=paragraph)
+    block.lang = _declared_language(paragraph)
     if kind == PARAGRAPH and block.prefix:
         block.kind = QUOTE
     return block
+
+
+def _declared_language(paragraph) -> str | None:
+    """The ``w:lang`` its text runs declare, where they agree (else the paragraph mark's)."""
+    values = set()
+    for run in paragraph.iter(w("r")):
+        if run.find(w("t")) is None:
+            continue
+        lang = run.find(f"{w('rPr')}/{w('lang')}")
+        values.add(lang.get(w("val")) if lang is not None else None)
+    if len(values) == 1 and None not in values:
+        return values.pop()
+    mark = paragraph.find(f"{w('pPr')}/{w('rPr')}/{w('lang')}")
+    return mark.get(w("val")) if mark is not None and not values - {None} else None
 
 
 def _local_attr(name: str) -> str:

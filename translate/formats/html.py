@@ -3,16 +3,23 @@
 Translated: the ``title``, headings, paragraphs, list items, table cells, captions and any
 other running text; the attributes ``alt``, ``title`` and the ``content`` of meta
 description/title tags (``description``, ``og:title``, ``og:description``,
-``twitter:title``, ``twitter:description``). Kept unchanged: ``script``, ``style``,
-``pre``, ``code`` (its text is read with the sentence so the English flows, but the
-element is written back as it was), ``svg``, ``math``, form fields, anything marked
-``translate="no"`` or ``class="notranslate"``, and every other attribute (link targets,
-image sources). ``lang`` attributes that say Norwegian become ``en``. The output is UTF-8;
-a ``<meta charset>`` that says otherwise is updated.
+``twitter:title``, ``twitter:description``). Never sent to the model, wherever they sit
+(inside links and buttons too): ``script``, ``style``, ``svg``, ``template``, ``code``,
+``pre``, ``kbd``, ``samp``, ``math``, comments, form fields, anything marked
+``translate="no"`` or ``class="notranslate"``. JSON-LD (``<script type="application/ld+json">``)
+is a script: kept byte for byte, its ``headline`` and ``description`` stay Norwegian (valid
+as it was; search engines read the page's own language there). Every other attribute
+value comes back as it was, character for character: libxml2 would percent-encode link
+targets (``/tag/fødsel``, spaces in ``mailto:``) and strip their leading spaces, so they
+are held aside while the tree is written. Text whose sentences all pass through (English,
+other languages) is not rewritten. ``lang`` attributes that say Norwegian become ``en``.
+The output is UTF-8; a ``<meta charset>`` that says otherwise is updated.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from html import escape
 
 from lxml import etree
@@ -27,11 +34,11 @@ RULES = Rules(
         """a abbr b bdi bdo big br cite code data del dfn em font i img input ins kbd label mark q s samp
         small span strike strong sub sup time tt u var wbr""".split()
     ),
-    keep_with_text=frozenset("code kbd samp var tt".split()),
+    keep_with_text=frozenset("var tt".split()),
     keep_without_text=frozenset("br wbr img input".split()),
     skip=frozenset(
-        """script style pre code template noscript svg math textarea select iframe object embed canvas
-        video audio""".split()
+        """script style pre code kbd samp template noscript svg math textarea select iframe object embed
+        canvas video audio""".split()
     ),
     kinds={"title": TITLE, **{f"h{n}": HEADING for n in range(1, 7)}, "caption": CAPTION, "figcaption": CAPTION},
     context_kinds={
@@ -131,13 +138,47 @@ def write(document: Document) -> bytes:
             meta.set("charset", "utf-8")
         elif (meta.get("http-equiv") or "").lower() == "content-type":
             meta.set("content", "text/html; charset=utf-8")
-    if fragment:
-        return _unwrapped(root).encode("utf-8")
-    if has_doctype:
-        text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
-    else:
-        text = etree.tostring(root, method="html", encoding="unicode")
+    held = _hold_uri_attributes(root)
+    try:
+        if fragment:
+            return _restore(_unwrapped(root), held).encode("utf-8")
+        if has_doctype:
+            text = etree.tostring(tree, method="html", encoding="unicode", doctype=tree.docinfo.doctype or None)
+        else:
+            text = etree.tostring(root, method="html", encoding="unicode")
+    finally:
+        for element, name, value in held[1]:
+            element.set(name, value)
+    text = _restore(text, held)
     return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")
+
+
+# Attributes libxml2's HTML writer percent-encodes and trims (href, src, action, a@name),
+# and their cousins, to be safe across libxml2 versions.
+_URI_ATTRIBUTES = frozenset("href src action name formaction cite background longdesc usemap poster data codebase".split())
+
+
+def _hold_uri_attributes(root) -> list:
+    """Set every URI attribute to an ASCII token the writer leaves alone; [(element, name, value)]."""
+    held = []
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            held.extend((element, name, value) for name, value in element.attrib.items() if str(name).lower() in _URI_ATTRIBUTES)
+    nonce = secrets.token_hex(6)
+    for index, (element, name, _) in enumerate(held):
+        element.set(name, f"nb2en{nonce}x{index}x")
+    return [nonce, held]
+
+
+def _restore(text: str, held: list) -> str:
+    """The written text with each token replaced by its original value, escaped as HTML attributes are."""
+    nonce, items = held
+
+    def value(match) -> str:
+        original = items[int(match.group(1))][2]
+        return '"' + original.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;") + '"'
+
+    return re.sub(f'"nb2en{nonce}x(\\d+)x"', value, text)
 
 
 def _unwrapped(root) -> str:

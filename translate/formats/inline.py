@@ -39,6 +39,12 @@ class _Segment:
         return self.sentence is None or self.sentence.target == self.sentence.source
 
 
+def unchanged(block: Block) -> bool:
+    """Every sentence came back as it was (passed through): a writer leaves the block
+    alone, so its text, whitespace and markup stay byte for byte."""
+    return all(s.target == s.source for s in block.sentences)
+
+
 def block_target(block: Block) -> str:
     """The block's English exactly as the writers lay it out (prefix + sentences, space-joined)."""
     target = block.target

@@ -17,12 +17,13 @@ prefix, such as ``> `` or a list marker, kept).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from translate.article import ATTRIBUTE, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops
+from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops, unchanged
 from translate.io import decode_source
 
 FRONT_MATTER_TEXT_KEYS = frozenset(
@@ -57,6 +58,8 @@ class MdState:
     front_matter: tuple[int, int] | None = None
     rows: dict[int, list[Cell]] = field(default_factory=dict)
     tables: dict[int, str] = field(default_factory=dict)
+    # The front matter's ``lang`` (or ``language``/``languageCode``): the document's declared language.
+    lang: str | None = None
 
 
 def _parser():
@@ -117,6 +120,8 @@ def read(data: bytes, label: str) -> Document:
                     blocks.append(block)
             blocks.extend(extra)
     article = Article(blocks, format="md")
+    if state.lang:
+        article.metadata["lang"] = state.lang
     for block in blocks:
         if block.kind in (TITLE, HEADING) and "title" not in article.metadata:
             article.metadata["title"] = block.source
@@ -151,11 +156,11 @@ def _inline_block(token, kind: str, location: str):
     spans: list[InlineSpan] = []
     stack: list[int] = []
     attribute_refs: list[tuple[int, str, str]] = []
-    for child in token.children or []:
+    for child in _merge_text(token.children or []):
         parent = stack[-1] if stack else None
         kind_name = child.type
-        if kind_name in ("text",):
-            builder.add(child.content)
+        if kind_name == "text-run":
+            _add_text(child.content, builder, spans, parent)
         elif kind_name == "softbreak":
             builder.add(" ")
         elif kind_name.endswith("_open"):
@@ -169,11 +174,8 @@ def _inline_block(token, kind: str, location: str):
         elif kind_name.endswith("_close"):
             if stack:
                 spans[stack.pop()].end = len(builder)
-        elif kind_name == "code_inline":
-            span = InlineSpan(len(builder), 0, "code", {}, parent, True, MdInline(child))
-            builder.add(child.content)
-            span.end = len(builder)
-            spans.append(span)
+        elif kind_name == "code_inline":  # kept as written, never sent to the model
+            spans.append(InlineSpan(len(builder), len(builder), "code", {}, parent, True, MdInline(child)))
         elif kind_name == "image":
             alt = "".join(c.content for c in child.children or [] if c.type in ("text", "code_inline"))
             attrs = {str(k): str(v) for k, v in (child.attrs or {}).items()}
@@ -210,6 +212,49 @@ def _inline_block(token, kind: str, location: str):
     return block, extra
 
 
+# Template syntax kept as written (Hugo shortcodes, Jinja, Liquid); a code or highlight
+# shortcode keeps everything up to its closing tag.
+TEMPLATE = re.compile(
+    r"\{\{[<%]\s*(code|highlight)\b.*?[>%]\}\}.*?\{\{[<%]\s*/\1\s*[>%]\}\}"
+    r"|\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{\{.*?\}\}|\{%.*?%\}",
+    re.S,
+)
+
+
+@dataclass
+class _Raw:
+    """Source text written back exactly (a template tag, merged text tokens)."""
+
+    content: str
+    type: str = "text-run"
+    markup: str = ""
+
+
+def _merge_text(children: list) -> list:
+    """Adjacent text and soft line breaks as one ``text-run`` (a template tag may span them)."""
+    merged: list = []
+    for child in children:
+        if child.type in ("text", "softbreak"):
+            piece = child.content if child.type == "text" else "\n"
+            if merged and isinstance(merged[-1], _Raw):
+                merged[-1].content += piece
+            else:
+                merged.append(_Raw(piece))
+        else:
+            merged.append(child)
+    return merged
+
+
+def _add_text(text: str, builder: TextBuilder, spans: list, parent) -> None:
+    """Plain text into the sentence; template tags as kept spans that add no words."""
+    position = 0
+    for match in TEMPLATE.finditer(text):
+        builder.add(text[position : match.start()].replace("\n", " "))
+        spans.append(InlineSpan(len(builder), len(builder), "template", {}, parent, True, MdInline(_Raw(match.group(0), "template"))))
+        position = match.end()
+    builder.add(text[position:].replace("\n", " "))
+
+
 def _front_matter_blocks(token, state: MdState) -> list:
     import yaml
 
@@ -226,6 +271,8 @@ def _front_matter_blocks(token, state: MdState) -> list:
     if not isinstance(node, yaml.MappingNode):
         return blocks
     for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and str(key.value).lower() in ("lang", "language", "languagecode") and isinstance(value, yaml.ScalarNode):
+            state.lang = str(value.value)
         if (
             isinstance(key, yaml.ScalarNode)
             and isinstance(value, yaml.ScalarNode)
@@ -309,7 +356,7 @@ def _render_span(block, index: int, target: str, continuation: str, table: bool,
         return fence + pad + content + pad + fence
     if span.kind == "image":
         return "![" + escape(attrs.get("alt", ""), table) + "](" + _destination(attrs.get("src", "")) + _title(attrs.get("title", "")) + ")"
-    if span.kind == "html_inline":
+    if span.kind in ("html_inline", "template"):
         return token.content
     if span.kind == "hardbreak":
         return "\\\n" + continuation
@@ -350,7 +397,7 @@ def write(document: Document) -> bytes:
     blocks = document.article.blocks
     for block in blocks:
         node = block.node
-        if isinstance(node, MdBlock) and node.kind == "attribute":
+        if isinstance(node, MdBlock) and node.kind == "attribute" and not unchanged(block):
             span = node.extra["span"]
             span.node.overrides[node.extra["name"]] = block_target(block)
     replaced: dict[int, str] = {}
@@ -358,9 +405,15 @@ def write(document: Document) -> bytes:
     front = []
     rows = set()
     carriers = {id(b.node.extra["carrier"]): b.node.extra["carrier"] for b in blocks if isinstance(b.node, MdBlock) and "carrier" in b.node.extra}
+    changed_carriers = {
+        id(b.node.extra["carrier"]) for b in blocks if isinstance(b.node, MdBlock) and "carrier" in b.node.extra and not unchanged(b)
+    }
     for block in [*blocks, *carriers.values()]:
         node = block.node
         if not isinstance(node, MdBlock):
+            continue
+        # A block whose sentences all passed through keeps its source lines byte for byte.
+        if unchanged(block) and not (node.kind == "inline" and _has_changed_attribute(block)) and id(block) not in changed_carriers:
             continue
         if node.kind == "inline":
             line = state.lines[node.first]
@@ -373,6 +426,7 @@ def write(document: Document) -> bytes:
             rows.add(node.first)
         elif node.kind == "front-matter":
             front.append(block)
+    rows = {index for index in rows if not all(cell.block is None or unchanged(cell.block) for cell in state.rows[index])}
     for line_index in rows:
         replaced[line_index] = _render_row(state.lines[line_index], state.rows[line_index], document.article.alignments)
     if front:
@@ -389,6 +443,11 @@ def write(document: Document) -> bytes:
         elif index not in dropped:
             out.append(line)
     return "\n".join(out).encode("utf-8")
+
+
+def _has_changed_attribute(block) -> bool:
+    """An image alt or link title in the block was translated (the block is rewritten to carry it)."""
+    return any(isinstance(span.node, MdInline) and span.node.overrides for span in block.spans)
 
 
 def _render_row(line: str, cells: list[Cell], alignments: dict) -> str:

@@ -5,8 +5,9 @@ structural child, plus the inline elements (``a``, ``b``, ``em``...) up to the n
 structural child. Each run with words becomes one block; its inline elements become
 spans. Writing replaces only the run: the slot's text and the inline children, rebuilt
 around the English from copies of the original elements (same tag, same attributes).
-Structural elements, skipped subtrees (``script``, ``pre``, NITF ``docdata``...) and every
-other attribute are left exactly as they were.
+Structural elements, skipped subtrees (``script``, ``pre``, NITF ``docdata``...), skipped
+elements inside inline ones (a ``script`` or ``svg`` in a link), blocks whose sentences all
+passed through, and every other attribute are left exactly as they were.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from translate.article import ATTRIBUTE, PARAGRAPH, QUOTE, Block, InlineSpan, text_block
-from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops
+from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops, unchanged
 
 _SPACING = frozenset(("br",))
 
@@ -56,6 +57,8 @@ class Rules:
     # tag -> block kind; context tags (li, td, blockquote...) apply to their descendants.
     kinds: dict[str, str] = field(default_factory=dict)
     context_kinds: dict[str, str] = field(default_factory=dict)
+    # Where given, only runs directly inside these elements are prose (NITF's list); None: all.
+    prose: frozenset[str] | None = None
 
     def is_inline(self, element) -> bool:
         name = localname(element)
@@ -63,7 +66,10 @@ class Rules:
 
     def keeps(self, element) -> bool:
         name = localname(element)
-        return name in self.keep_with_text or name in self.keep_without_text or name.startswith("#") or no_translate(element)
+        return (
+            name in self.keep_with_text or name in self.keep_without_text or name in self.skip
+            or name.startswith("#") or no_translate(element)
+        )
 
     def kind_of(self, element) -> str:
         name = localname(element)
@@ -83,6 +89,18 @@ def no_translate(element) -> bool:
     if element.get("translate", "").lower() == "no":
         return True
     return "notranslate" in element.get("class", "").split()
+
+
+def declared_language(element) -> str | None:
+    """The ``lang`` / ``xml:lang`` of the element or its nearest ancestor that has one."""
+    node = element
+    while node is not None:
+        if isinstance(node.tag, str):
+            value = node.get(XML_LANG) or node.get("lang")
+            if value:
+                return value
+        node = node.getparent()
+    return None
 
 
 @dataclass
@@ -154,13 +172,15 @@ class Collector:
             value = element.get(name)
             if value and value.strip():
                 label = name if not name.startswith("{") else etree.QName(name).localname
-                self.blocks.append(
-                    text_block(
-                        ATTRIBUTE, " ".join(value.split()), f"{self.path(element)}/@{label}", node=AttributeRef(element, name)
-                    )
+                block = text_block(
+                    ATTRIBUTE, " ".join(value.split()), f"{self.path(element)}/@{label}", node=AttributeRef(element, name)
                 )
+                block.lang = declared_language(element)
+                self.blocks.append(block)
 
     def run_block(self, parent, anchor, children: list, mixed: bool) -> None:
+        if self.rules.prose is not None and localname(parent) not in self.rules.prose:
+            return
         slot = parent.text if anchor is None else anchor.tail
         builder = TextBuilder()
         spans: list[InlineSpan] = []
@@ -185,6 +205,7 @@ class Collector:
                 location = f"{self.path(anchor)}/following-text()"
         kind = self.rules.kind_of(parent)
         block = text_block(kind, text, location, spans, node=run)
+        block.lang = declared_language(parent)
         if kind == PARAGRAPH and block.prefix:
             block.kind = QUOTE
         self.blocks.append(block)
@@ -197,6 +218,10 @@ class Collector:
         index = len(spans)
         span = InlineSpan(len(builder), len(builder), name, _attrs(element), parent, keep, element)
         spans.append(span)
+        if name in self.rules.skip:
+            # A skipped element (script, style, svg, code...) inside a link or a button is
+            # kept whole, its attributes too, and adds no words: only prose goes to the model.
+            return
         if isinstance(element.tag, str):
             attribute_elements.append(element)
         if keep:
@@ -226,6 +251,7 @@ def set_language(root, attributes=("lang", XML_LANG)) -> None:
 
 def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
     """Lay every block's English over the tree: attributes first (copies carry them), then runs."""
+    blocks = [block for block in blocks if not unchanged(block)]
     for block in blocks:
         if isinstance(block.node, AttributeRef):
             target = block_target(block)

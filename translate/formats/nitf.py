@@ -1,8 +1,11 @@
 """NITF 3.x news wire XML, as NTB delivers it (ISO-8859-1 with character references).
 
-Translated: ``head/title``, ``hl1``, ``hl2``, ``p`` (in ``body.content`` and ``abstract``),
-``media-caption``, table cells, list items, ``tagline``/``note`` text. Kept unchanged:
-``docdata``, ``meta``, ``tobject``, ``pubdata``, ``revision-history``, ``iim``,
+Translated, and nothing else: text directly inside the prose elements ``title``, ``hl1``,
+``hl2``, ``p`` (in ``body.content``, ``abstract``, ``note``, ``bq``...), ``media-caption``,
+``td``/``th``, ``li``/``dt``/``dd`` and ``tagline``, with their inline enrichment. Text
+whose sentences all pass through (English, other languages) is not rewritten, so its
+whitespace stays byte for byte. Kept unchanged, as metadata: ``rights`` and
+``rights.owner``, ``ed-msg``, ``key-list``, ``docdata``, ``meta``, ``tobject``, ``pubdata``, ``revision-history``, ``iim``,
 ``byline``, ``dateline``, ``distributor``, ``series``, media references and producers,
 every attribute (ids, classes) except language markers: ``baselang`` and ``xml:lang``
 that say Norwegian become ``en``. Inline enrichment (``a``, ``em``, ``q``, ``person``,
@@ -24,6 +27,9 @@ from translate.errors import InputError
 from translate.formats import Document, source_text
 from translate.formats.markup import XML_LANG, Collector, Rules, localname, set_language, syntax_error_message, write_blocks
 
+# The prose elements: text directly inside one of these (and its inline enrichment) is
+# translated; text anywhere else (rights.owner, ed-msg, key-list, series...) is metadata.
+PROSE = frozenset("title hl1 hl2 p media-caption td th li dt dd tagline".split())
 RULES = Rules(
     inline=frozenset(
         """a em q lang pronounce br person location org event function money num chron copyrite
@@ -37,6 +43,7 @@ RULES = Rules(
     ),
     kinds={"title": TITLE, "hl1": HEADING, "hl2": HEADING, "media-caption": CAPTION},
     context_kinds={"li": LIST_ITEM, "dt": LIST_ITEM, "dd": LIST_ITEM, "td": TABLE_CELL, "th": TABLE_CELL, "bq": QUOTE},
+    prose=PROSE,
 )
 
 
