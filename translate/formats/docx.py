@@ -25,7 +25,7 @@ from lxml import etree
 from translate.article import CAPTION, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, place_spans, spacing_drops
+from translate.formats.inline import TextBuilder, place_spans, spacing_drops, unchanged
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -222,9 +222,11 @@ def _local_attr(name: str) -> str:
 
 def write(document: Document) -> bytes:
     state: DocxState = document.state
-    for block in document.article.blocks:
+    # A paragraph whose sentences all passed through keeps its runs byte for byte.
+    blocks = [block for block in document.article.blocks if not unchanged(block)]
+    for block in blocks:
         _write_paragraph(block, document.article.alignments)
-    written = {block.location.split("#")[0] for block in document.article.blocks}
+    written = {block.location.split("#")[0] for block in blocks}
     changed = {}
     for name, part in state.parts.items():
         if _set_language(part.tree.getroot()) or name in written:

@@ -135,8 +135,9 @@ def write(document: Document) -> bytes:
     set_language(root)
     for meta in root.iter("meta"):
         if meta.get("charset") is not None:
-            meta.set("charset", "utf-8")
-        elif (meta.get("http-equiv") or "").lower() == "content-type":
+            if meta.get("charset").strip().lower() not in ("utf-8", "utf8"):
+                meta.set("charset", "utf-8")
+        elif (meta.get("http-equiv") or "").lower() == "content-type" and "utf-8" not in (meta.get("content") or "").lower():
             meta.set("content", "text/html; charset=utf-8")
     held = _hold_uri_attributes(root)
     try:
@@ -147,38 +148,68 @@ def write(document: Document) -> bytes:
         else:
             text = etree.tostring(root, method="html", encoding="unicode")
     finally:
-        for element, name, value in held[1]:
-            element.set(name, value)
+        _release(held)
     text = _restore(text, held)
     return text.encode("utf-8") if text.endswith("\n") else (text + "\n").encode("utf-8")
 
 
 # Attributes libxml2's HTML writer percent-encodes and trims (href, src, action, a@name),
-# and their cousins, to be safe across libxml2 versions.
+# and their cousins, to be safe across libxml2 versions: written back from the source.
 _URI_ATTRIBUTES = frozenset("href src action name formaction cite background longdesc usemap poster data codebase".split())
 
 
+# Boolean attributes libxml2 writes bare (``defer``), which reads back as ``defer="defer"``.
+_BOOLEAN_ATTRIBUTES = frozenset(
+    "checked compact declare defer disabled ismap multiple nohref noresize noshade nowrap readonly selected".split()
+)
+
+
 def _hold_uri_attributes(root) -> list:
-    """Set every URI attribute to an ASCII token the writer leaves alone; [(element, name, value)]."""
+    """Set every held attribute to an ASCII token the writer leaves alone: a URI attribute's
+    value, a boolean attribute's name (its value is not written). [nonce, [(element, attrs)]]."""
+    nonce = secrets.token_hex(6)
     held = []
     for element in root.iter():
-        if isinstance(element.tag, str):
-            held.extend((element, name, value) for name, value in element.attrib.items() if str(name).lower() in _URI_ATTRIBUTES)
-    nonce = secrets.token_hex(6)
-    for index, (element, name, _) in enumerate(held):
-        element.set(name, f"nb2en{nonce}x{index}x")
+        if not isinstance(element.tag, str) or not element.attrib:
+            continue
+        items = list(element.attrib.items())
+        names = [str(name).lower() for name, _ in items]
+        if not any(n in _URI_ATTRIBUTES or (n in _BOOLEAN_ATTRIBUTES and v.lower() != n) for n, (_, v) in zip(names, items)):
+            continue
+        index = len(held)
+        held.append((element, items))
+        element.attrib.clear()
+        for position, ((name, value), lowered) in enumerate(zip(items, names)):
+            if lowered in _URI_ATTRIBUTES:
+                element.set(name, f"nb2en{nonce}v{index}x{position}x")
+            elif lowered in _BOOLEAN_ATTRIBUTES and value.lower() != lowered:
+                element.set(f"nb2en{nonce}n{index}x{position}x", "")
+            else:
+                element.set(name, value)
     return [nonce, held]
 
 
+def _release(held: list) -> None:
+    for element, items in held[1]:
+        element.attrib.clear()
+        for name, value in items:
+            element.set(name, value)
+
+
 def _restore(text: str, held: list) -> str:
-    """The written text with each token replaced by its original value, escaped as HTML attributes are."""
+    """The written text with each token replaced by the original attribute, escaped as HTML attributes are."""
     nonce, items = held
 
-    def value(match) -> str:
-        original = items[int(match.group(1))][2]
-        return '"' + original.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;") + '"'
+    def quoted(value: str) -> str:
+        return '"' + value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;") + '"'
 
-    return re.sub(f'"nb2en{nonce}x(\\d+)x"', value, text)
+    def replace(match) -> str:
+        if match.group(1) is not None:  # a value token
+            return quoted(items[int(match.group(1))][1][int(match.group(2))][1])
+        name, value = items[int(match.group(3))][1][int(match.group(4))]
+        return f"{name}={quoted(value)}"
+
+    return re.sub(f'"nb2en{nonce}v(\\d+)x(\\d+)x"|nb2en{nonce}n(\\d+)x(\\d+)x=""', replace, text)
 
 
 def _unwrapped(root) -> str:

@@ -144,6 +144,32 @@ class Collector:
         self.rules = rules
         self.attributes = attributes or (lambda element: [])
         self.blocks: list[Block] = []
+        self.holds_blocks = self._inline_holding_blocks(tree.getroot() if hasattr(tree, "getroot") else tree)
+
+    def _inline_holding_blocks(self, root) -> set:
+        """Inline elements with a structural element inside (a teaser card: ``<a>`` around
+        ``<div>``s): they are treated as structural, so each inner block stays its own.
+        One pass: each structural element marks its ancestors up to one already marked."""
+        marked: set = set()
+        visited: set = set()
+        stack = [root]
+        while stack:
+            element = stack.pop()
+            if not isinstance(element.tag, str) or localname(element) in self.rules.skip:
+                continue  # a script or an svg in a link is kept whole, not a block
+            stack.extend(element)
+            if self.rules.is_inline(element):
+                continue
+            parent = element.getparent()
+            while parent is not None and parent not in visited:
+                visited.add(parent)
+                if self.rules.is_inline(parent):
+                    marked.add(parent)
+                parent = parent.getparent()
+        return marked
+
+    def is_inline(self, element) -> bool:
+        return self.rules.is_inline(element) and element not in self.holds_blocks
 
     def path(self, element) -> str:
         return self.tree.getpath(element)
@@ -157,9 +183,9 @@ class Collector:
             return
         self.attribute_blocks(element)
         anchor, pending = None, []
-        structural = [child for child in element if not self.rules.is_inline(child)]
+        structural = [child for child in element if not self.is_inline(child)]
         for child in element:
-            if self.rules.is_inline(child):
+            if self.is_inline(child):
                 pending.append(child)
                 continue
             self.run_block(element, anchor, pending, len(structural) > 0)
