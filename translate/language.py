@@ -38,11 +38,17 @@ NAMES = {
     "fa": "Persian", "tr": "Turkish", "und": "no language",
 }
 # The identifier works in two steps, so that a process pays for loading only what it needs:
-# lingua's light (trigram) models of the languages news quotes tell the languages near us
-# from the others; its full models of these five (which cost about 0.2 s of CPU each to
-# load) decide among them, where it is hard.
-CORE = ("BOKMAL", "NYNORSK", "DANISH", "SWEDISH", "ENGLISH")
-# The others: Europe's languages and the world's large ones. Not every language lingua
+# lingua's full models of the languages near us (which cost about 0.2 s of CPU each to
+# load) decide first; only a text they do not call North Germanic is shown to the light
+# (trigram) models of the languages news quotes, which name another language when they
+# are sure (a French quote is "fr", not "en"; either way it passes through).
+CORE = ("BOKMAL", "NYNORSK", "DANISH", "SWEDISH", "ENGLISH", "GERMAN")
+# A text the full models give this much North Germanic confidence is decided by them.
+_NORDIC_MASS = 0.5
+# The light models name another language when they give it this much and the core this little.
+_OTHER_SURE = 0.5
+_OTHER_CORE_MASS = 0.3
+# The light step: Europe's languages and the world's large ones. Not every language lingua
 # knows: a title-case English headline ("San Jose Sharks Beat Calgary Flames") reads as
 # Yoruba to trigrams.
 WIDE = CORE + tuple(
@@ -53,7 +59,6 @@ WIDE = CORE + tuple(
 )
 # Below this share of the light models' confidence on the core languages, a text is in
 # another language and the full models are not asked.
-_CORE_MASS = 0.1
 # Flag on a Danish or Swedish sentence: translated if the model covers it, kept if not.
 FLAG_LANGUAGE = "language-{}"
 
@@ -180,15 +185,14 @@ def confidences(text: str) -> dict[str, float]:
     if not has_words(text):
         return {}
     judged = without_names(text)
+    core = {_code(value.language): value.value for value in _core().compute_language_confidence_values(judged)}
+    if sum(core.get(code, 0.0) for code in NORTH_GERMANIC) >= _NORDIC_MASS:
+        return core
     wide = {_code(value.language): value.value for value in _wide().compute_language_confidence_values(judged)}
-    core_codes = {"nb", "nn", "da", "sv", "en"}
-    mass = sum(value for code, value in wide.items() if code in core_codes)
-    if mass < _CORE_MASS:
+    other = max((code for code in wide if code not in core), key=wide.get, default=None)
+    if other and wide[other] >= _OTHER_SURE and sum(wide.get(code, 0.0) for code in core) < _OTHER_CORE_MASS:
         return wide
-    scores = {code: value for code, value in wide.items() if code not in core_codes}
-    for value in _core().compute_language_confidence_values(judged):
-        scores[_code(value.language)] = value.value * mass
-    return scores
+    return core
 
 
 def _best(scores: dict[str, float], among=None) -> str:
