@@ -66,6 +66,15 @@ GlossaryOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+InputLimitOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--input-limit",
+        metavar="NAME=VALUE",
+        help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+    ),
+]
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
@@ -119,6 +128,7 @@ TRANSLATION_OPTIONS = [
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("input_limit", InputLimitOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -190,6 +200,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_style=shared.get("style", SummaryStyle.short),
         summarizer=shared.get("summarizer", Summarizer.abstractive),
         summary_model=shared.get("summary_model"),
+        input_limits=shared.get("input_limit"),
     )
 
 
@@ -255,6 +266,9 @@ def check_output(path: str, output: Optional[Path]) -> None:
         return
     from translate.errors import OutputError, SameFileError
 
+    from translate.io import require_regular_output
+
+    require_regular_output(output)  # a device, FIFO or socket is never replaced (as root neither)
     if output.is_dir():
         raise OutputError(f"Cannot write {output}: it is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
     if path != "-" and output.exists():
@@ -274,12 +288,14 @@ def check_output(path: str, output: Optional[Path]) -> None:
         raise OutputError(f"Cannot write {output}: permission denied. Choose a writable output path.")
 
 
-def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None):
+def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None, limits=None):
     """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
+    from translate.formats import limits as input_limits
     from translate.formats import read_document
     from translate.io import read_input
 
-    return read_document(read_input(path), path, input_format, encoding)
+    with input_limits.using(limits):
+        return read_document(read_input(path), path, input_format, encoding)
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -297,7 +313,7 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     """Read, translate and (with a summarizer) summarize one article; print its warnings."""
     from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
 
-    document = read_article(path, settings.input_format, settings.encoding)
+    document = read_article(path, settings.input_format, settings.encoding, settings.input_limits)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
@@ -375,13 +391,21 @@ def summarize(
 
 
 @app.command()
-def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = None, debug: DebugOpt = False) -> None:
+def split(
+    path: PathArg,
+    encoding: EncodingOpt = None,
+    input_format: FromOpt = None,
+    input_limit: InputLimitOpt = None,
+    debug: DebugOpt = False,
+) -> None:
     """Print the article one sentence per line, with a blank line between blocks (any format)."""
 
     def work() -> int:
         from translate.article import render_sentences
+        from translate.formats.limits import resolve
 
-        sys.stdout.write(render_sentences(read_article(path, input_format, encoding).article))
+        limits = resolve(input_limit)
+        sys.stdout.write(render_sentences(read_article(path, input_format, encoding, limits).article))
         return EXIT_OK
 
     run_guarded(debug, work)
