@@ -99,6 +99,22 @@ def _choice(enum: type[Enum], value, option: str):
 
 
 @dataclass(frozen=True)
+class SummarySettings:
+    """Every summary option, as the summarizers take them (``Settings.summary_settings``).
+
+    Here, not in ``translate.summarizers``, so the settings never import the summarizers.
+    """
+
+    style: str = "short"
+    summarizer: str = "abstractive"
+    model: str = DEFAULT_SUMMARY_MODEL
+    device: str = "auto"
+    beam_size: int = 4
+    prompts_dir: Path | None = None
+
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every option that decides what a run produces (plus where its cache lives).
 
@@ -122,11 +138,19 @@ class Settings:
     summary_style: SummaryStyle = SummaryStyle.short
     summarizer: Summarizer = Summarizer.abstractive
     summary_model: str = DEFAULT_SUMMARY_MODEL
+    # Input limits (``translate.formats.limits.InputLimits``, or ``NAME=VALUE`` items as
+    # ``--input-limit`` gives them; None: the defaults and $NB2EN_INPUT_LIMITS). They decide
+    # what is refused, never what an output says, so they are in no key or fingerprint.
+    input_limits: object = None
     # Languages sent to the model (translate.language): None = from the model id.
     source_languages: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        from translate.formats import limits
+
+        if not isinstance(self.input_limits, limits.InputLimits):
+            set_(self, "input_limits", limits.resolve(self.input_limits))
         set_(self, "model", str(self.model) if self.model else DEFAULT_TRANSLATION_MODEL)
         set_(self, "summary_model", str(self.summary_model) if self.summary_model else DEFAULT_SUMMARY_MODEL)
         set_(self, "backend", _choice(Backend, self.backend, "backend"))
@@ -268,10 +292,8 @@ class Settings:
             fields_["model"] = self.summary_model
         return fields_
 
-    def summary_settings(self):
-        """The summarizer's own settings object (translate.summarizers.SummarySettings)."""
-        from translate.summarizers import SummarySettings
-
+    def summary_settings(self) -> SummarySettings:
+        """The summarizer's own settings object."""
         return SummarySettings(
             style=self.summary_style.value,
             summarizer=self.summarizer.value,
