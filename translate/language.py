@@ -42,8 +42,8 @@ NAMES = {
 # load) decide first; only a text they do not call North Germanic is shown to the light
 # (trigram) models of the languages news quotes, which name another language when they
 # are sure (a French quote is "fr", not "en"; either way it passes through).
-# Latin is here for the lorem ipsum of templates and test documents, which the light
-# models call Nynorsk as often as not.
+# Latin is here for the lorem ipsum of templates and test documents, which the full models
+# of the others call Nynorsk or Swedish as often as not.
 CORE = ("BOKMAL", "NYNORSK", "DANISH", "SWEDISH", "ENGLISH", "GERMAN", "LATIN")
 # A text the full models call North Germanic (one language at this confidence, or the family
 # at the next) is decided by them; a diffuse answer (lorem ipsum: 0.25 each) is checked.
@@ -56,13 +56,11 @@ _OTHER_CORE_MASS = 0.3
 # knows: a title-case English headline ("San Jose Sharks Beat Calgary Flames") reads as
 # Yoruba to trigrams.
 WIDE = CORE + tuple(
-    """GERMAN DUTCH FRENCH SPANISH PORTUGUESE ITALIAN CATALAN ICELANDIC FINNISH ESTONIAN LATVIAN LITHUANIAN
+    """DUTCH FRENCH SPANISH PORTUGUESE ITALIAN CATALAN ICELANDIC FINNISH ESTONIAN LATVIAN LITHUANIAN
     POLISH CZECH SLOVAK SLOVENE CROATIAN SERBIAN BOSNIAN HUNGARIAN ROMANIAN BULGARIAN MACEDONIAN ALBANIAN GREEK
-    TURKISH RUSSIAN UKRAINIAN BELARUSIAN LATIN IRISH WELSH ARABIC HEBREW PERSIAN URDU HINDI BENGALI PUNJABI
+    TURKISH RUSSIAN UKRAINIAN BELARUSIAN IRISH WELSH ARABIC HEBREW PERSIAN URDU HINDI BENGALI PUNJABI
     TAMIL CHINESE JAPANESE KOREAN THAI VIETNAMESE SOMALI SWAHILI TAGALOG INDONESIAN""".split()
 )
-# Below this share of the light models' confidence on the core languages, a text is in
-# another language and the full models are not asked.
 # Flag on a Danish or Swedish sentence: translated if the model covers it, kept if not.
 FLAG_LANGUAGE = "language-{}"
 
@@ -84,11 +82,6 @@ def has_words(text: str) -> bool:
     """False for what is never prose: no letters, or a lone URL / e-mail address."""
     stripped = text.strip()
     return bool(stripped) and not _URL.match(stripped) and bool(_WORD.search(stripped))
-
-
-def should_translate(text: str) -> bool:
-    """Whether this text, alone, is Norwegian (the decision without a document)."""
-    return language_of(text) in NORWEGIAN
 
 
 def normalise_code(value: str | None) -> str | None:
