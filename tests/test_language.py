@@ -307,3 +307,22 @@ def test_tracked_deletions_are_kept_with_a_warning():
     before = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
     after = zipfile.ZipFile(io.BytesIO(out)).read("word/document.xml")
     assert before.count(b"<w:del ") == after.count(b"<w:del ") > 0
+
+
+def test_docx_w_lang_and_front_matter_lang_are_declarations():
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    run = document.add_paragraph().add_run("Hei og takk")
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    run._r.get_or_add_rPr().append(lang)
+    document.add_paragraph("Regjeringen la fram statsbudsjettet for neste år på en pressekonferanse tirsdag.")
+    out = io.BytesIO()
+    document.save(out)
+    read = read_document(out.getvalue(), "lang.docx")
+    assert [s.language for s in read.article.sentences()] == ["en", "nb"]
+    markdown = read_document("---\nlang: en\n---\n\nHei og takk\n".encode(), "page.md")
+    assert [s.language for s in markdown.article.sentences()] == ["en"]
