@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_bytes
+from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_file
 from translate.batch.engines import BatchEngine, create_engine
 from translate.batch.finish import Finisher, Report, SummarizeFn
 from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
 from translate.errors import BatchInterrupted, CacheError, ModelLoadError, Nb2enError
-from translate.io import read_input
 from translate.pipeline import PreparedArticle, Translator, prepare_document
 
 # Per-file failures: the file is reported, the run goes on.
@@ -147,15 +146,13 @@ class _Executor:
         if item.problem:
             self.finisher.fail(item, item.problem)
             return None
-        from translate.formats import read_document
+        from translate.formats import open_document
 
-        data = None
         try:
-            data = read_input(item.source)
-            document = read_document(data, str(item.source), self.settings.input_format, self.settings.encoding)
+            document = open_document(item.source, fmt=self.settings.input_format, encoding=self.settings.encoding)
         except EXPECTED_ERRORS as error:
-            if data is not None and item.source_sha256 is None:
-                item.source_sha256 = sha256_bytes(data)  # the report names the bytes that failed
+            if item.source_sha256 is None:
+                item.source_sha256 = sha256_file(item.source)  # the report names the bytes that failed
             self.finisher.fail(item, error, time.perf_counter() - started)
             return None
         item.source_sha256 = document.source.sha256

@@ -26,16 +26,8 @@ from translate.commands.options import (
     warn_unused_summary_model,
     with_options,
 )
-from translate.settings import InputFormat, OutputFormat, Settings, SummaryFormat
+from translate.settings import OutputFormat, Settings, SummaryFormat
 
-
-
-def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None):
-    """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
-    from translate.formats import read_document
-    from translate.io import read_input
-
-    return read_document(read_input(path), path, input_format, encoding)
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -50,15 +42,17 @@ def check_binary_output(path: str, document, settings: Settings, output: Optiona
 
 
 def translate_one(path: str, settings: Settings, summarizer=None, output: Optional[Path] = None):
-    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
-    from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
+    """One article through ``pipeline.translate_document``; print its warnings.
 
-    document = read_article(path, settings.input_format, settings.encoding)
+    The input is opened first, so bad input is refused before any model is looked for.
+    """
+    from translate.formats import open_document
+    from translate.pipeline import Translator, translate_document
+
+    document = open_document(path, fmt=settings.input_format, encoding=settings.encoding)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
-        result = translate_prepared([prepare_document(document)], translator)[0]
-        if summarizer is not None:
-            summarize_article(result, summarizer, translator.cache)
+        result = translate_document(document, translator, summarizer=summarizer)
     for message in result.warnings:
         warn(message)
     return result
@@ -120,7 +114,9 @@ def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = N
     def work() -> int:
         from translate.article import render_sentences
 
-        sys.stdout.write(render_sentences(read_article(path, input_format, encoding).article))
+        from translate.formats import open_document
+
+        sys.stdout.write(render_sentences(open_document(path, fmt=input_format, encoding=encoding).article))
         return EXIT_OK
 
     run_guarded(debug, work)

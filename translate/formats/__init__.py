@@ -164,6 +164,18 @@ def read_document(data: bytes, label: str, fmt: str | None = None, encoding: str
     return document
 
 
+def open_document(
+    source: bytes | str | os.PathLike, label: str | None = None, fmt: str | None = None, encoding: str | None = None
+) -> Document:
+    """The one way input becomes a Document: a path (``-`` for stdin) is read, bytes are taken
+    as they are (``label`` names them); the format is ``fmt`` (``--from``), else detected."""
+    if isinstance(source, (bytes, bytearray)):
+        return read_document(bytes(source), label or "-", fmt, encoding)
+    from translate.io import read_input
+
+    return read_document(read_input(source), label or str(source), fmt, encoding)
+
+
 def write_document(document: Document) -> bytes:
     """The document with its English, in its own format."""
     return get_format(document.format).write(document)
