@@ -328,8 +328,9 @@ def translate_document(
     from translate.formats import Document, open_document
 
     settings = settings or translator.settings
-    document = source if isinstance(source, Document) else open_document(source, label, settings.input_format, settings.encoding)
-    result = translate_prepared([prepare_document(document)], translator)[0]
+    if not isinstance(source, Document):
+        source = open_document(source, label, settings.input_format, settings.encoding, settings.input_limits)
+    result = translate_prepared([prepare_document(source)], translator)[0]
     if summarizer is not None:
         summarize_article(result, summarizer, translator.cache)
     return result

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_file
+from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_bytes
 from translate.batch.engines import BatchEngine, create_engine
 from translate.batch.finish import Finisher, Report, SummarizeFn
 from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
 from translate.errors import BatchInterrupted, CacheError, ModelLoadError, Nb2enError
+from translate.io import read_input
 from translate.pipeline import PreparedArticle, Translator, prepare_document
 
 # Per-file failures: the file is reported, the run goes on.
@@ -146,13 +147,20 @@ class _Executor:
         if item.problem:
             self.finisher.fail(item, item.problem)
             return None
+        from translate.formats import limits as input_limits
         from translate.formats import open_document
 
+        settings = self.settings
+        data = None
         try:
-            document = open_document(item.source, fmt=self.settings.input_format, encoding=self.settings.encoding)
+            # The bytes first (under the file-size limit), so a file that fails to parse is
+            # reported with their hash; then the one reader, as every door reads.
+            with input_limits.using(settings.input_limits):
+                data = read_input(item.source)
+            document = open_document(data, str(item.source), settings.input_format, settings.encoding, settings.input_limits)
         except EXPECTED_ERRORS as error:
-            if item.source_sha256 is None:
-                item.source_sha256 = sha256_file(item.source)  # the report names the bytes that failed
+            if data is not None and item.source_sha256 is None:
+                item.source_sha256 = sha256_bytes(data)  # the report names the bytes that failed
             self.finisher.fail(item, error, time.perf_counter() - started)
             return None
         item.source_sha256 = document.source.sha256

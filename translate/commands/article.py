@@ -17,6 +17,7 @@ from translate.commands.options import (
     EncodingOpt,
     FormatOpt,
     FromOpt,
+    InputLimitOpt,
     OutputOpt,
     PathArg,
     SummaryOpt,
@@ -27,7 +28,6 @@ from translate.commands.options import (
     with_options,
 )
 from translate.settings import OutputFormat, Settings, SummaryFormat
-
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -49,7 +49,7 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     from translate.formats import open_document
     from translate.pipeline import Translator, translate_document
 
-    document = open_document(path, fmt=settings.input_format, encoding=settings.encoding)
+    document = open_document(path, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_document(document, translator, summarizer=summarizer)
@@ -108,15 +108,23 @@ def summarize(
     run_guarded(shared["debug"], work)
 
 
-def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = None, debug: DebugOpt = False) -> None:
+def split(
+    path: PathArg,
+    encoding: EncodingOpt = None,
+    input_format: FromOpt = None,
+    input_limit: InputLimitOpt = None,
+    debug: DebugOpt = False,
+) -> None:
     """Print the article one sentence per line, with a blank line between blocks (any format)."""
 
     def work() -> int:
         from translate.article import render_sentences
+        from translate.formats.limits import resolve
 
         from translate.formats import open_document
 
-        sys.stdout.write(render_sentences(open_document(path, fmt=input_format, encoding=encoding).article))
+        limits = resolve(input_limit)
+        sys.stdout.write(render_sentences(open_document(path, fmt=input_format, encoding=encoding, limits=limits).article))
         return EXIT_OK
 
     run_guarded(debug, work)

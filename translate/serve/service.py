@@ -68,6 +68,9 @@ class ServeOptions:
 
 def read_api_keys(path: Path) -> frozenset[str]:
     """API keys from a file: one a line; blank lines and ``#`` comments ignored."""
+    from translate.io import require_regular_file
+
+    require_regular_file(path, "API key file")
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
