@@ -220,6 +220,7 @@ def parse_plain_text(text: str) -> Article:
         flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
         article.blocks[0] = text_block(PARAGRAPH, flat)
         article.metadata = {}
+        route_article(article)
     return article
 
 
