@@ -70,7 +70,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SHORT_WORDS = 4
 # Weight of the document's language mix against the sentence's own confidences.
 _FAMILY_CONTEXT = 0.6
-_SHORT_CONTEXT = 1.0
+_SHORT_CONTEXT = 1.5
 # A North Germanic guess this weak, in a document this little North Germanic, is the document's language.
 _WEAK_NORDIC = 0.6
 _FOREIGN_DOCUMENT = 0.2

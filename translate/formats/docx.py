@@ -226,6 +226,9 @@ def write(document: Document) -> bytes:
     state: DocxState = document.state
     # A paragraph whose sentences all passed through keeps its runs byte for byte.
     blocks = [block for block in document.article.blocks if not unchanged(block)]
+    for block in document.article.blocks:
+        if unchanged(block):
+            place_spans(block, document.article.alignments)  # where its runs are (the JSON shows it)
     for block in blocks:
         _write_paragraph(block, document.article.alignments)
     written = {block.location.split("#")[0] for block in blocks}

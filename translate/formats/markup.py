@@ -277,6 +277,9 @@ def set_language(root, attributes=("lang", XML_LANG)) -> None:
 
 def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
     """Lay every block's English over the tree: attributes first (copies carry them), then runs."""
+    for block in blocks:
+        if unchanged(block):
+            place_spans(block, alignments)  # where its inline elements are (the JSON shows it)
     blocks = [block for block in blocks if not unchanged(block)]
     for block in blocks:
         if isinstance(block.node, AttributeRef):
