@@ -113,8 +113,14 @@ class ModelThread:
 
     def __init__(self, name: str = "nb2en-model"):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._idle = threading.Event()
+        self._idle.set()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no job is running (False if one still runs after ``timeout`` seconds)."""
+        return self._idle.wait(timeout)
 
     def submit(self, function: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -133,10 +139,13 @@ class ModelThread:
             future, function, args = job
             if not future.set_running_or_notify_cancel():
                 continue
+            self._idle.clear()
             try:
                 future.set_result(function(*args))
             except BaseException as error:  # noqa: BLE001 - handed to whoever waits
                 future.set_exception(error)
+            finally:
+                self._idle.set()
 
 
 class Batcher:
@@ -215,6 +224,10 @@ class Batcher:
                 pass
         self._model.stop()
 
+    def wait_model_idle(self, timeout: float) -> bool:
+        """After ``close``: True once the model thread finished its batch (False if still busy)."""
+        return self._model.wait_idle(timeout)
+
     @property
     def depth(self) -> int:
         """Texts waiting for the model (not counting the batch being translated)."""
@@ -260,8 +273,6 @@ class Batcher:
         try:
             # shield: one request giving up must not cancel a future another request shares.
             results = await asyncio.gather(*(asyncio.shield(futures[text]) for text in unique))
-        except asyncio.CancelledError:
-            raise ClientGone("the client disconnected") from None
         finally:
             self._release(ticket, unique)
         by_text = dict(zip(unique, results))

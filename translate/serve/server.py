@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import re
 import signal
 import socket
+import sys
 import threading
 
 from translate.serve.app import create_app
@@ -27,6 +29,8 @@ log = logging.getLogger("nb2en.serve")
 
 # Seconds between the end of the drain (queued work answered 503) and uvicorn's cut-off.
 ANSWER_GRACE_S = 2.0
+# Seconds the process waits, after the server stopped, for a model batch still running.
+MODEL_STOP_S = 1.0
 _KEY_IN_QUERY = re.compile(r"((?:^|[?&])(?:api_?key|apiKey|key|token)=)[^&\s\"]*", re.IGNORECASE)
 
 
@@ -141,6 +145,14 @@ def serve(service: Service, sockets: list[socket.socket] | None = None, **server
             signal.signal(signal.SIGTERM, previous)
     if failures:
         raise failures[0]
+    if in_main and not service.batcher.wait_model_idle(MODEL_STOP_S):
+        # A model batch is still running in native code (its requests were answered 503).
+        # Finalizing the interpreter under it would abort the process; leave at once instead.
+        log.info("stopped while the model was mid-batch; exiting without waiting for it")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _ignore(signum, frame) -> None:
