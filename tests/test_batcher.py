@@ -252,18 +252,24 @@ def test_overload_is_judged_from_the_expected_wait_and_says_when_to_retry():
         blocker = asyncio.ensure_future(batcher.translate(["first"]))
         await asyncio.sleep(0.05)
         batcher.rate = 2.0  # as measured: 2 sentences a second
-        queued = asyncio.ensure_future(batcher.translate([f"q{i}" for i in range(8)]))  # 4.5 s of work: admitted
+        big = asyncio.ensure_future(batcher.translate([f"big {i}" for i in range(40)]))  # 20 s of work, admitted
+        await asyncio.sleep(0.01)
+        # One long request waiting does not make a short one wait: its 2 texts take 2 turns
+        # each of 2 requests (2 s), so it is admitted.
+        short = asyncio.ensure_future(batcher.translate(["short a", "short b"]))
+        await asyncio.sleep(0.01)
+        queued = [asyncio.ensure_future(batcher.translate([f"q{i} a", f"q{i} b"])) for i in range(3)]
         await asyncio.sleep(0.01)
         with pytest.raises(QueueFull) as refused:
-            await batcher.translate(["one more", "and another"])  # 11 waiting / 2 per s > 5 s
-        assert "5 s" in str(refused.value) and 4 <= refused.value.retry_after <= 6
+            await batcher.translate(["one more", "and another"])  # 2 texts x 6 requests / 2 per s > 5 s
+        assert "5 s" in str(refused.value) and refused.value.retry_after == 6
         ticket = Ticket()
         ticket.admitted = True  # a request already admitted is never refused halfway
         more = asyncio.ensure_future(batcher.translate(["late part"], ticket))
         await asyncio.sleep(0.01)
-        assert batcher.depth == 9
+        assert batcher.depth == 40 + 2 + 6 + 1
         gate.set()
-        await asyncio.gather(blocker, queued, more)
+        await asyncio.gather(blocker, big, short, *queued, more)
         await batcher.close()
 
     run(main())

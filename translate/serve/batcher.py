@@ -15,8 +15,9 @@ future. A request gets exactly its own texts back, in its own order.
 - A text already queued or being translated is not queued again: the second request
   awaits the first one's future (a sentence asked twice at once is translated once).
 - Bounded: a new request is refused whole with ``QueueFull`` (HTTP 429, with a
-  ``retry_after``) when its texts do not fit ``max_queue``, or when the expected wait
-  (texts waiting / the measured sentences per second) is over ``max_queue_wait_s``. A
+  ``retry_after``) when its texts do not fit ``max_queue``, or when its expected wait is
+  over ``max_queue_wait_s`` (``expected_wait``: its texts' turns in the round-robin at the
+  measured sentences per second; one long request waiting does not make a short one wait). A
   request already admitted (the pipeline hands over a long article in chunks) is never
   refused halfway.
 - The model runs in one dedicated daemon thread (``run_in_model_thread`` runs anything
@@ -234,10 +235,14 @@ class Batcher:
         return len(self._queued)
 
     def expected_wait(self, extra: int = 0) -> float | None:
-        """Seconds until ``extra`` more texts would be done, from the measured rate (None before any batch)."""
+        """Seconds until a new request's ``extra`` texts would be done, from the measured rate
+        (None before any batch). Round-robin serves them one per turn among the requests
+        waiting, so the wait is the smaller of all the work queued and ``extra`` turns."""
         if not self.rate:
             return None
-        return (len(self._queued) + len(self._in_flight) + extra) / self.rate
+        everything = len(self._queued) + len(self._in_flight) + extra
+        turns = max(1, extra) * (len(self._queues) + 1)
+        return min(everything, turns) / self.rate
 
     # ------------------------------------------------------------------ requests
 
@@ -284,19 +289,19 @@ class Batcher:
             raise QueueFull(
                 f"the translation queue is full ({waiting} of {self.max_queue} sentences waiting, "
                 f"this request adds {count})",
-                self._retry_after(),
+                self._retry_after(count),
             )
         expected = self.expected_wait(count)
         if self.max_queue_wait_s is not None and waiting and expected is not None and expected > self.max_queue_wait_s:
             raise QueueFull(
                 f"the translation queue is full (about {expected:.0f} s of work waiting, "
                 f"the limit is {self.max_queue_wait_s:g} s)",
-                self._retry_after(),
+                self._retry_after(count),
             )
 
-    def _retry_after(self) -> int:
-        """Seconds a refused client should wait: the time to work off the queue (1 to 60)."""
-        expected = self.expected_wait()
+    def _retry_after(self, count: int) -> int:
+        """Seconds a refused client should wait: the expected wait of its texts now (1 to 60)."""
+        expected = self.expected_wait(count)
         return 1 if expected is None else max(1, min(60, math.ceil(expected)))
 
     def _release(self, ticket: Ticket, texts: list[str]) -> None:

@@ -324,7 +324,8 @@ class Service:
         Alternative k takes every sentence's (k+1)-th hypothesis (its best where the beam
         has fewer); sentences that pass through stay as they are. Versions equal to the
         translation or to an earlier alternative are left out (as LibreTranslate does).
-        Runs in the model thread, after the request's own translation.
+        Runs in the model thread (one sentence a call, so other requests' batches go on in
+        between), after the request's own translation.
         """
         answers = []
         backend = self.translator.backend
@@ -332,8 +333,11 @@ class Service:
             article = plain_text_article(text)
             sentences = article.sentences()
             wanted = [s.source for s in sentences if s.translate]
-            nbest = self.batcher.model_thread_call(lambda: [backend.hypotheses(t, count + 1) for t in wanted])
-            by_source = dict(zip(wanted, nbest))
+            # One model-thread call per sentence: the queue's batches take turns with them.
+            by_source = {
+                source: self.batcher.model_thread_call(lambda source=source: backend.hypotheses(source, count + 1))
+                for source in dict.fromkeys(wanted)
+            }
             versions: list[str] = []
             for k in range(1, count + 1):
                 blocks = []
