@@ -273,3 +273,21 @@ def test_overload_is_judged_from_the_expected_wait_and_says_when_to_retry():
         await batcher.close()
 
     run(main())
+
+
+def test_with_company_batches_are_smaller_so_the_next_one_comes_soon():
+    async def main():
+        recorder = Recorder(delay=0.01)
+        batcher = Batcher(recorder, max_batch_sentences=64, shared_batch_sentences=4, max_wait_ms=30)
+        batcher.start()
+        alone = await batcher.translate([f"alone {i}" for i in range(100)])
+        big = asyncio.ensure_future(batcher.translate([f"big {i}" for i in range(100)]))
+        small = asyncio.ensure_future(batcher.translate(["small"]))
+        await asyncio.gather(big, small)
+        await batcher.close()
+        return alone, recorder.batches
+
+    alone, batches = run(main())
+    assert len(alone) == 100 and [len(b) for b in batches[:2]] == [64, 36]  # alone: full batches
+    with_small = next(b for b in batches if "small" in b)
+    assert len(with_small) == 4 and with_small.index("small") == 1

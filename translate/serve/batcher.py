@@ -9,7 +9,9 @@ future. A request gets exactly its own texts back, in its own order.
 
 - Fair: every request (a ``Ticket``) has its own queue, and a batch is filled round-robin,
   one text from each request in turn, so a request of a thousand sentences cannot starve
-  a one-sentence one: that one rides in the next batch.
+  a one-sentence one: that one rides in the next batch. While several requests wait, a
+  batch holds at most ``shared_batch_sentences`` (16), so that next batch comes soon; a
+  request alone gets full batches of ``max_batch_sentences``.
 - A request whose client went away (``Ticket.cancel``) loses its queued texts at once;
   texts another request also waits for stay.
 - A text already queued or being translated is not queued again: the second request
@@ -161,6 +163,7 @@ class Batcher:
         max_batch_chars: int = 16_000,
         max_wait_ms: float = 5.0,
         max_queue_wait_s: float | None = 20.0,
+        shared_batch_sentences: int = 16,
         on_batch: Callable[[BatchStats], None] | None = None,
     ):
         if max_queue < 1 or max_batch_sentences < 1:
@@ -168,6 +171,7 @@ class Batcher:
         self.translate_misses = translate_misses
         self.max_queue = max_queue
         self.max_batch_sentences = max_batch_sentences
+        self.shared_batch_sentences = max(1, min(shared_batch_sentences, max_batch_sentences))
         self.max_batch_chars = max_batch_chars
         self.max_wait_s = max_wait_ms / 1000.0
         self.max_queue_wait_s = max_queue_wait_s
@@ -366,7 +370,10 @@ class Batcher:
         """
         batch: list[str] = []
         chars = 0
-        while self._queues and len(batch) < self.max_batch_sentences:
+        # Alone, a request gets full batches (throughput); with company, batches are smaller,
+        # so a short request's wait (the batch running, then its own) stays short.
+        limit = self.max_batch_sentences if len(self._queues) <= 1 else self.shared_batch_sentences
+        while self._queues and len(batch) < limit:
             served = False
             for ticket in list(self._queues):
                 own = self._queues[ticket]
@@ -386,7 +393,7 @@ class Batcher:
                 self._queues.move_to_end(ticket)
                 if not own:
                     del self._queues[ticket]
-                if len(batch) >= self.max_batch_sentences:
+                if len(batch) >= limit:
                     break
             if not served:
                 break

@@ -61,6 +61,7 @@ class ServeOptions:
     max_body_bytes: int = 10 * 1024 * 1024
     max_queue: int = 1024  # sentences waiting for the model
     max_batch_sentences: int = 64
+    shared_batch_sentences: int = 16  # batch size while several requests wait (short waits)
     max_batch_chars: int = 16_000
     max_wait_ms: float = 5.0
     max_queue_wait_s: float | None = 20.0  # expected wait (queue / measured rate) over this: 429
@@ -222,6 +223,7 @@ class Service:
             max_batch_chars=options.max_batch_chars,
             max_wait_ms=options.max_wait_ms,
             max_queue_wait_s=options.max_queue_wait_s,
+            shared_batch_sentences=options.shared_batch_sentences,
             on_batch=self._on_batch,
         )
         self.translator.translate_misses = BoundedPieces(self.batcher.blocking_misses(), options.max_piece_chars)
