@@ -82,6 +82,9 @@ class ServeOptions:
 
 def read_api_keys(path: Path) -> frozenset[str]:
     """API keys from a file: one a line; blank lines and ``#`` comments ignored."""
+    from translate.io import require_regular_file
+
+    require_regular_file(path, "API key file")
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
@@ -378,7 +381,9 @@ class Service:
         from translate.pipeline import prepare_document, summarize_article, translate_prepared
 
         settings = self.options.settings
-        document = read_document(data, label, fmt=settings.input_format, encoding=settings.encoding)
+        document = read_document(
+            data, label, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits
+        )
         prepared = prepare_document(document)
         limit = self.options.file_char_limit
         if limit is not None:
