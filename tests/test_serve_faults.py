@@ -67,25 +67,27 @@ def test_a_4_mb_request_and_a_small_one_at_once(server):
     assert refused.json()["error"] == f"Invalid request: request ({len(huge)}) exceeds text limit (100000)"
 
 
-def test_a_text_with_no_sentence_boundary_is_cut_into_pieces_that_take_turns(server):
+def test_a_text_with_no_sentence_boundary_is_cut_into_pieces_that_take_turns(tiny_marian_dir, cache_dir):
     """Under the limit, a boundary-less text reaches the queue in bounded pieces, so a small
     request sent after it is answered while it is still being translated."""
-    service = server.service
     import random
 
     words = "og det var en fin dag i byen der folk gikk til torget med kaffe mens regnet falt over fjorden".split()
     chooser = random.Random(22)
-    long_text = " ".join(chooser.choice(words) for _ in range(5000))  # about 22,000 characters, no full stop
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        big = pool.submit(post, server.url + "/translate", {"q": long_text, **TRANSLATE})
-        deadline = time.monotonic() + 60
-        while service.batcher.depth < 10 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert service.batcher.depth >= 10  # pieces, not one 40,000-character item
-        small = post(server.url + "/translate", {"q": "Dette er en kort setning.", **TRANSLATE})
-        assert small.status_code == 200
-        assert not big.done()  # the small one did not wait for the big one
-        assert big.result(timeout=300).status_code == 200
+    long_text = " ".join(chooser.choice(words) for _ in range(2500))  # about 11,000 characters, no full stop
+    with running_server(tiny_marian_dir, cache_dir, no_cache=True, max_piece_chars=100) as live:
+        service = live.service
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            big = pool.submit(post, live.url + "/translate", {"q": long_text, **TRANSLATE})
+            deadline = time.monotonic() + 60
+            while service.batcher.depth < 10 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert service.batcher.depth >= 10  # pieces, not one 11,000-character item
+            small = post(live.url + "/translate", {"q": "Dette er en kort setning.", **TRANSLATE})
+            assert small.status_code == 200
+            assert not big.done()  # the small one did not wait for the big one
+            answer = big.result(timeout=300)
+        assert answer.status_code == 200 and answer.json()["translatedText"]
 
 
 def test_a_client_that_disconnects_has_its_work_dropped_and_is_no_error(server):
