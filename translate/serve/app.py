@@ -102,6 +102,8 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             await service.close()
 
     limiter = RateLimiter(options.req_limit) if options.req_limit else None
+    # /suggest needs both the switch and somewhere to store (the translation memory).
+    suggestions_on = options.suggestions and options.memory is not None
 
     def door(name: str, *, guarded: bool = True):
         """Wrap an endpoint: map every error to an HTTP answer and count it in the metrics.
@@ -347,7 +349,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 "frontendTimeout": 500,
                 "apiKeys": bool(options.api_keys),
                 "keyRequired": bool(options.api_keys),
-                "suggestions": options.suggestions,
+                "suggestions": suggestions_on,
                 "filesTranslation": True,
                 "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_EXTENSIONS],
                 "language": {
@@ -430,7 +432,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
 
     @door("suggest")
     async def suggest(request: Request) -> Response:
-        if not options.suggestions:
+        if not suggestions_on:
             raise ApiError(403, "Suggestions are disabled on this server.")
         params, _ = await read_params(request)
         check_key(request, params)
