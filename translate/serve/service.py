@@ -282,7 +282,9 @@ class Service:
         A LibreTranslate text is not an NTB file: its first line is never taken for the
         metadata line (``Dato for møtet ...`` is translated like any sentence).
         """
-        articles = [plain_text_article(text) for text in texts]
+        from translate.article import parse_plain_text
+
+        articles = [parse_plain_text(text) for text in texts]
         counts = self.translator.translate_sentences([s for article in articles for s in article.sentences()])
         self.metrics.count_article(counts.hits, counts.misses)
         self.warnings_to_log()
@@ -332,10 +334,12 @@ class Service:
         Runs in the model thread (one sentence a call, so other requests' batches go on in
         between), after the request's own translation.
         """
+        from translate.article import parse_plain_text
+
         answers = []
         backend = self.translator.backend
         for text, english in zip(texts, translated):
-            article = plain_text_article(text)
+            article = parse_plain_text(text)
             sentences = article.sentences()
             wanted = [s.source for s in sentences if s.translate]
             # One model-thread call per sentence: the queue's batches take turns with them.
@@ -376,26 +380,23 @@ class Service:
     def translate_document(
         self, data: bytes, label: str, *, summary: bool = False, style: str | None = None
     ):
-        """Read an uploaded or pasted article, translate it (and summarize it); the ArticleResult."""
-        from translate.formats import read_document
-        from translate.pipeline import prepare_document, summarize_article, translate_prepared
+        """An uploaded or pasted article through the one document path (``pipeline.translate_document``)."""
+        from translate.pipeline import translate_document
+
+        from translate.formats import open_document
 
         settings = self.options.settings
-        document = read_document(
-            data, label, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits
-        )
-        prepared = prepare_document(document)
+        document = open_document(data, label, settings.input_format, settings.encoding, settings.input_limits)
         limit = self.options.file_char_limit
         if limit is not None:
-            count = sum(len(sentence.source) for sentence in prepared.article.sentences())
+            count = sum(len(sentence.source) for sentence in document.article.sentences())
             if count > limit:
                 raise UsageError(f"Invalid request: file text ({count}) exceeds text limit ({limit})")
-        result = translate_prepared([prepared], self.translator)[0]
-        self.metrics.count_article(result.cache.hits, result.cache.misses)
+        summarizer = None
         if summary:
-            summarizer = self.summarizer(style or self.options.settings.summary_style.value)
-            with self._summary_lock:  # one summary model, one summary at a time
-                summarize_article(result, summarizer, self.cache)
+            summarizer = OneAtATime(self.summarizer(style or self.options.settings.summary_style.value), self._summary_lock)
+        result = translate_document(document, self.translator, settings=settings, label=label, summarizer=summarizer)
+        self.metrics.count_article(result.cache.hits, result.cache.misses)
         return result
 
     def summarizer(self, style: str):
@@ -414,11 +415,7 @@ class Service:
         from translate.render import render_output
 
         fmt = result.document.format if result.document is not None else "txt"
-        summary, result.summary = result.summary, None  # the download is the article; the summary is in the JSON
-        try:
-            content = render_output(result, "same")
-        finally:
-            result.summary = summary
+        content = render_output(result, "same", with_summary=False)  # the summary is in the JSON answer
         if isinstance(content, str):
             content = content.encode("utf-8")
         return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
@@ -461,16 +458,20 @@ class BoundedPieces:
         return getattr(self.inner, "load_seconds", 0.0)
 
 
-def plain_text_article(text: str):
-    """The article model of a plain text: blank-line blocks, no metadata line."""
-    from translate.article import META, PARAGRAPH, parse_article, text_block
+class OneAtATime:
+    """A summarizer shared by request threads: one summary model, so one ``summarize`` at a time
+    (the cache lookup before it, and the translation, need no lock)."""
 
-    article = parse_article(text.strip())
-    if article.blocks and article.blocks[0].kind == META:
-        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
-        article.blocks[0] = text_block(PARAGRAPH, flat)
-        article.metadata = {}
-    return article
+    def __init__(self, summarizer, lock: threading.Lock):
+        self._summarizer = summarizer
+        self._lock = lock
+
+    def __getattr__(self, name: str):
+        return getattr(self._summarizer, name)
+
+    def summarize(self, text: str):
+        with self._lock:
+            return self._summarizer.summarize(text)
 
 
 def check_language_pair(source: str, target: str) -> None:
