@@ -498,7 +498,12 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(tiny_marian_dir, cac
             article = "\n\n".join(" ".join(f"{s} Avsnitt {i}." for s in SENTENCES) for i in range(6))
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 pending = pool.submit(post_json, url + "/v1/articles", {"text": article})
-                time.sleep(0.3)
+                deadline = time.monotonic() + 60
+                while not pending.done() and time.monotonic() < deadline:  # until it is at work
+                    metrics = httpx.get(url + "/metrics").text
+                    if 'nb2en_sentences_total 0.0' not in metrics or "nb2en_queue_depth 0.0" not in metrics:
+                        break
+                    time.sleep(0.02)
                 process.send_signal(signal.SIGTERM)
                 response = pending.result(timeout=60)
             returncode = process.wait(timeout=30)

@@ -164,9 +164,30 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             if key is not None and key not in options.api_keys:
                 raise ApiError(403, "Invalid API key")
 
-    async def run_work(request: Request, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    in_flight = 0
+
+    async def run_work(
+        request: Request, function: Callable[..., Any], *args: Any, estimate: int = 1, **kwargs: Any
+    ) -> Any:
         """``function`` in a worker thread under a new ``Ticket``; a client that disconnects
-        meanwhile cancels the ticket (its queued sentences are dropped) and ends in ``ClientGone``."""
+        meanwhile cancels the ticket (its queued sentences are dropped) and ends in ``ClientGone``.
+
+        Overload is answered before a thread is taken: 429 when ``max_in_flight`` requests
+        are already at work, or when about ``estimate`` new sentences would be refused by the
+        queue (``Batcher.precheck``)."""
+        nonlocal in_flight
+        if in_flight >= options.max_in_flight:
+            raise QueueFull(
+                f"the translation queue is full ({in_flight} requests at work)", service.batcher.retry_after(estimate)
+            )
+        service.batcher.precheck(estimate)
+        in_flight += 1
+        try:
+            return await run_ticketed(request, function, *args, **kwargs)
+        finally:
+            in_flight -= 1
+
+    async def run_ticketed(request: Request, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         ticket = Ticket()
         token = CURRENT_TICKET.set(ticket)
         try:
@@ -300,7 +321,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         count = alternatives_of(params)
         check_chars(sum(len(text) for text in texts))
         work = service.translate_html if fmt == "html" else service.translate_texts
-        translated = await run_work(request, work, texts)
+        translated = await run_work(request, work, texts, estimate=sentence_estimate(texts))
         single = isinstance(params["q"], str)
         answer: dict[str, Any] = {"translatedText": translated[0] if single else translated}
         if source == "auto":
@@ -310,7 +331,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
             if fmt == "html":  # as LibreTranslate: not for HTML
                 others = [[] for _ in texts]
             else:
-                others = await run_work(request, service.alternatives, texts, translated, count)
+                others = await run_ticketed(request, service.alternatives, texts, translated, count)
             answer["alternatives"] = others[0] if single else others
         return JSONResponse(answer)
 
@@ -335,7 +356,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         check_key(request, params)
         texts = texts_of(required(params, "q"))
         check_chars(sum(len(text) for text in texts))
-        return JSONResponse(await run_work(request, service.detect, "\n".join(texts)))
+        return JSONResponse(await run_ticketed(request, service.detect, "\n".join(texts)))
 
     @door("languages", guarded=False)
     async def languages(request: Request) -> Response:
@@ -520,6 +541,11 @@ def content_disposition(filename: str) -> str:
     if quote(filename, safe=" ") == filename:
         return f'attachment; filename="{filename}"'
     return f"attachment; filename*=utf-8''{quote(filename)}"
+
+
+def sentence_estimate(texts: list[str]) -> int:
+    """About how many sentences ``texts`` hold (cheap, on the event loop; for ``precheck``)."""
+    return sum(1 + sum(text.count(mark) for mark in ".!?") for text in texts)
 
 
 async def wait_for_disconnect(request: Request) -> None:

@@ -287,23 +287,31 @@ class Batcher:
         by_text = dict(zip(unique, results))
         return [by_text[text] for text in texts]
 
+    def precheck(self, count: int) -> None:
+        """``QueueFull`` now if a new request of about ``count`` texts would be refused: the
+        door asks before it hands the request to a worker thread, so overload is answered at
+        once instead of after the request's reading and cache lookups."""
+        if self._closed:
+            raise BatcherClosed("the server is shutting down")
+        self._admit(count)
+
     def _admit(self, count: int) -> None:
         waiting = len(self._queued)
         if waiting + count > self.max_queue:
             raise QueueFull(
                 f"the translation queue is full ({waiting} of {self.max_queue} sentences waiting, "
                 f"this request adds {count})",
-                self._retry_after(count),
+                self.retry_after(count),
             )
         expected = self.expected_wait(count)
         if self.max_queue_wait_s is not None and waiting and expected is not None and expected > self.max_queue_wait_s:
             raise QueueFull(
                 f"the translation queue is full (about {expected:.0f} s of work waiting, "
                 f"the limit is {self.max_queue_wait_s:g} s)",
-                self._retry_after(count),
+                self.retry_after(count),
             )
 
-    def _retry_after(self, count: int) -> int:
+    def retry_after(self, count: int) -> int:
         """Seconds a refused client should wait: the expected wait of its texts now (1 to 60)."""
         expected = self.expected_wait(count)
         return 1 if expected is None else max(1, min(60, math.ceil(expected)))

@@ -62,6 +62,7 @@ class ServeOptions:
     max_queue: int = 1024  # sentences waiting for the model
     max_batch_sentences: int = 64
     shared_batch_sentences: int = 16  # batch size while several requests wait (short waits)
+    max_in_flight: int = 32  # requests doing work at once (worker threads); more get 429 at once
     max_batch_chars: int = 16_000
     max_wait_ms: float = 5.0
     max_queue_wait_s: float | None = 20.0  # expected wait (queue / measured rate) over this: 429
