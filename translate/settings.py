@@ -58,6 +58,11 @@ class InputFormat(str, Enum):
     md = "md"
     docx = "docx"
     nitf = "nitf"
+    odt = "odt"
+    odp = "odp"
+    pptx = "pptx"
+    srt = "srt"
+    vtt = "vtt"
 
 
 class InlineAlignment(str, Enum):

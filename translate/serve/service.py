@@ -47,6 +47,11 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "nitf": "application/xml",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt; charset=utf-8",
 }
 
 

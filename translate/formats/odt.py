@@ -1,0 +1,115 @@
+"""OpenDocument text and presentations (.odt, .odp; templates .ott, .otp), read as zips of XML.
+
+Like DOCX, only the text changes: ``content.xml`` is the one part rewritten (the words in
+its paragraphs and headings, and ``fo:language`` markers that say Norwegian); every
+other part (``styles.xml``, ``meta.xml``, pictures, settings, the manifest) goes back into
+the zip byte-identical. ODF's paragraphs are markup like HTML's, so they go through the
+same machinery (``translate.formats.markup``): each ``text:p``/``text:h`` run of text is a
+block, ``text:span`` and ``text:a`` are inline spans rebuilt around the English with
+their own attributes (style names, link targets), and the paragraph, frame, list, table
+and slide skeleton around them is untouched. Spaces, tabs and line breaks
+(``text:s``/``text:tab``/``text:line-break``), bookmarks and fields (page numbers, dates,
+references) are kept as they were; notes' bodies, frames' text boxes, table cells,
+image titles and descriptions and slide notes are translated where they stand.
+"""
+
+from __future__ import annotations
+
+from translate.article import HEADING, LIST_ITEM, TABLE_CELL, Article
+from translate.errors import InputError
+from translate.formats import Document, source_text
+from translate.formats.markup import Collector, Rules, write_blocks
+from translate.formats.package import Package, open_package, parse_part, serialise_part, write_package
+
+CONTENT = "content.xml"
+FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_SPACERS = frozenset("s tab line-break".split())
+RULES = Rules(
+    inline=frozenset(
+        """span a s tab line-break soft-page-break bookmark bookmark-start bookmark-end reference-mark
+        reference-mark-start reference-mark-end change change-start change-end note-ref bookmark-ref
+        reference-ref sequence sequence-ref page-number page-count date time author-name author-initials
+        chapter file-name title subject description keywords creator template-name sender-firstname
+        sender-lastname user-defined variable-get variable-set user-field-get expression text-input
+        hidden-text placeholder meta meta-field ruby ruby-base ruby-text alphabetical-index-mark
+        alphabetical-index-mark-start alphabetical-index-mark-end toc-mark toc-mark-start toc-mark-end
+        word-count character-count paragraph-count""".split()
+    ),
+    keep_with_text=frozenset(
+        """note-ref bookmark-ref reference-ref sequence sequence-ref page-number page-count date time
+        author-name author-initials chapter file-name title subject description keywords creator
+        template-name sender-firstname sender-lastname user-defined variable-get variable-set
+        user-field-get expression text-input hidden-text placeholder word-count character-count
+        paragraph-count""".split()
+    ),
+    keep_without_text=frozenset(
+        """s tab line-break soft-page-break bookmark bookmark-start bookmark-end reference-mark
+        reference-mark-start reference-mark-end change change-start change-end alphabetical-index-mark
+        alphabetical-index-mark-start alphabetical-index-mark-end toc-mark toc-mark-start
+        toc-mark-end""".split()
+    ),
+    skip=frozenset(
+        """note-citation tracked-changes sequence-decls variable-decls user-field-decls forms annotation
+        annotation-end automatic-styles font-face-decls scripts settings binary-data object
+        object-ole""".split()
+    ),
+    kinds={"h": HEADING},
+    context_kinds={"list-item": LIST_ITEM, "table-cell": TABLE_CELL, "covered-table-cell": TABLE_CELL},
+    spacing=_SPACERS,
+)
+_KINDS = {"odt": ".odt", "odp": ".odp"}
+_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.text-template": "odt",
+    b"application/vnd.oasis.opendocument.presentation": "odp",
+    b"application/vnd.oasis.opendocument.presentation-template": "odp",
+}
+
+
+def _format_of(package: Package, label: str) -> str:
+    mimetype = package.contents.get("mimetype", b"").strip()
+    if mimetype in _MIMETYPES:
+        return _MIMETYPES[mimetype]
+    if mimetype:
+        raise InputError(
+            f"{label} is an OpenDocument file of another kind ({mimetype.decode('ascii', 'replace')[:80]}); "
+            "only text documents (.odt) and presentations (.odp) are read."
+        )
+    return "odp" if label.lower().endswith((".odp", ".otp")) else "odt"
+
+
+def read(data: bytes, label: str) -> Document:
+    package = open_package(data, label, "OpenDocument (.odt/.odp)", CONTENT)
+    fmt = _format_of(package, label)
+    tree = parse_part(package, CONTENT, label)
+    root = tree.getroot()
+    body = root.find(f"{{{OFFICE}}}body")
+    collector = Collector(tree, RULES)
+    blocks = collector.collect(body) if body is not None else []
+    for block in blocks:
+        block.location = f"{CONTENT}#{block.location}"
+    article = Article(blocks, format=fmt)
+    title = next((b.source for b in blocks if b.kind == HEADING), None)
+    if title:
+        article.metadata["title"] = title
+    return Document(fmt, article, source_text(data, label, article, "utf-8", []), state=(package, tree))
+
+
+def write(document: Document) -> bytes:
+    package, tree = document.state
+    write_blocks(document.article.blocks, document.article.alignments)
+    _set_language(tree.getroot())
+    return write_package(package, {CONTENT: serialise_part(tree, package.contents[CONTENT])})
+
+
+def _set_language(root) -> None:
+    """fo:language nb/nn/no -> en (and fo:country NO -> GB) in the automatic styles of content.xml."""
+    language, country = f"{{{FO}}}language", f"{{{FO}}}country"
+    for element in root.iter(f"{{{STYLE}}}text-properties"):
+        value = element.get(language)
+        if value and value.lower() in ("nb", "nn", "no"):
+            element.set(language, "en")
+            if (element.get(country) or "").upper() == "NO":
+                element.set(country, "GB")
