@@ -12,7 +12,8 @@ closing punctuation (at most ``MAX_GROUP`` cues), so the model translates the se
 whole. The English of a block is spread over its cues *by length*: cue i gets the words
 up to the word boundary nearest ``len(English) * (source chars of cues 1..i) / (source
 chars of the block)``, each cue keeping at least one word where there are enough. A cue
-whose lines each open with a dialogue dash (``- Hei.`` / ``- Hallo.``) keeps one line per
+left without a word (the English has fewer words than the sentence has cues) shows ``…``.
+A cue whose lines each open with a dialogue dash (``- Hei.`` / ``- Hallo.``) keeps one line per
 speaker, each its own block. Timings never move and the cue count never changes.
 
 Each cue's English is wrapped to at most two lines: one line when it fits in
@@ -32,6 +33,9 @@ from translate.formats import Document, source_text
 from translate.formats.inline import block_target, place_spans
 
 LINE_LENGTH = 42
+# What a cue shows when the English has fewer words than the sentence has cues: an empty
+# cue would end the cue block early (players and parsers drop it, so the count changes).
+EMPTY_CUE = "…"
 MAX_GROUP = 6
 UTF8_BOM = b"\xef\xbb\xbf"
 _FALLBACK = "cp1252"
@@ -310,10 +314,10 @@ def spread(english: str, weights: list[int]) -> list[str]:
     """``english`` cut at word boundaries into len(weights) parts, sized by ``weights``."""
     count = len(weights)
     if count == 1:
-        return [english.strip()]
+        return [english.strip() or EMPTY_CUE]
     words = english.split()
     if not words:
-        return [""] * count
+        return [EMPTY_CUE] * count
     ends = []  # character offset (in the words joined by single spaces) after each word
     position = 0
     for word in words:
@@ -326,13 +330,14 @@ def spread(english: str, weights: list[int]) -> list[str]:
     for i in range(count - 1):
         cumulative += weights[i] or 1
         ideal = total * cumulative / weight_total
-        low = (cuts[-1] if cuts else 0) + (1 if len(words) - (cuts[-1] if cuts else 0) >= count - i else 0)
-        high = max(low, len(words) - (count - 1 - i))
+        previous = cuts[-1] if cuts else 0
+        low = min(previous + 1, len(words))  # at least one word in this cue, while there are words
+        high = max(low, len(words) - (count - 1 - i))  # and one left for each later cue, where there are enough
         best = min(range(low, high + 1), key=lambda n: (abs((ends[n - 1] if n else 0) - ideal), n))
         cuts.append(best)
     parts, previous = [], 0
     for cut in cuts + [len(words)]:
-        parts.append(" ".join(words[previous:cut]))
+        parts.append(" ".join(words[previous:cut]) or EMPTY_CUE)
         previous = cut
     return parts
 
@@ -400,7 +405,7 @@ def write_subtitles(document: Document) -> bytes:
             continue
         payload: list[str] = []
         for piece in cue.pieces:
-            if piece.english is None:  # a piece without words (a lone tag): as it was
+            if piece.english is None or piece.english == piece.text:  # no words, or unchanged: as it was
                 payload.extend(_original_lines(state, cue, piece))
                 continue
             payload.extend(_render(piece, piece.english, state.vtt, wrap=not piece.dialogue))

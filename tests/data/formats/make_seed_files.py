@@ -2,9 +2,9 @@
 
     python tests/data/formats/make_seed_files.py     # writes albu-kamal.{odt,odp,pptx,srt,vtt} here
 
-The subtitle files are committed as written; the ODT, ODP and PPTX are built by odfpy and
-python-pptx (the tests call ``build(...)`` too, so a library upgrade cannot leave a stale
-file behind). Sentences deliberately run across subtitle cues.
+Only the subtitle files are committed (text); the tests build the ODT, ODP and PPTX with
+odfpy and python-pptx through ``BUILDERS`` (no binary seed files in the repository, as for
+the DOCX sample). Sentences deliberately run across subtitle cues.
 """
 
 from __future__ import annotations
