@@ -398,7 +398,7 @@ def write_subtitles(document: Document) -> bytes:
         english = block_target(block)
         for piece, part in zip(group, spread(english, [len(p.text) for p in group])):
             piece.english = part
-    lines = list(state.lines)
+    lines = state.lines
     replaced: dict[int, list[str]] = {}
     for cue in state.cues:
         if not any(p.english is not None for p in cue.pieces):
@@ -409,15 +409,16 @@ def write_subtitles(document: Document) -> bytes:
                 payload.extend(_original_lines(state, cue, piece))
                 continue
             payload.extend(_render(piece, piece.english, state.vtt, wrap=not piece.dialogue))
-        replaced[cue.first_line] = [line for line in payload]
+        replaced[cue.first_line] = payload
     newline = next((ending for _, ending in lines if ending), "\n")
+    cue_at = {cue.first_line: cue for cue in state.cues}
     out: list[str] = []
     skip_until = -1
     for index, (content, ending) in enumerate(lines):
         if index < skip_until:
             continue
         if index in replaced:
-            cue = next(c for c in state.cues if c.first_line == index)
+            cue = cue_at[index]
             new = [line for line in replaced[index] if line.strip()] or [""]
             last_ending = lines[index + cue.count - 1][1]
             out.extend(line + newline for line in new[:-1])
