@@ -251,6 +251,21 @@ def test_odt_seed_keeps_links_spans_breaks_and_sets_the_language():
     assert "Motangrep" not in content and "Sivile drept" not in content and ">26<" in content
 
 
+@pytest.mark.parametrize("presentation", [False, True])
+def test_flat_opendocument_is_read_and_written_as_one_xml_file(presentation):
+    from lxml import etree
+    from odf.opendocument import load
+
+    flat = load(BytesIO(seeds.build_odt(presentation))).xml()  # odfpy's own flat rendering
+    fmt = "fodp" if presentation else "fodt"
+    assert detect_format("eksport.xml", flat) == fmt
+    document, out = translated(flat, f"x.{fmt}")
+    assert document.format == fmt and document.article.blocks
+    old, new = etree.fromstring(flat), etree.fromstring(out)
+    assert [e.tag for e in new.iter()] == [e.tag for e in old.iter()]
+    assert b"Motangrep" in flat and b"Motangrep" not in out and b'fo:language="nb"' not in out
+
+
 def test_odf_that_is_not_an_odf_is_refused():
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

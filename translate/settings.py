@@ -60,6 +60,8 @@ class InputFormat(str, Enum):
     nitf = "nitf"
     odt = "odt"
     odp = "odp"
+    fodt = "fodt"
+    fodp = "fodp"
     pptx = "pptx"
     srt = "srt"
     vtt = "vtt"

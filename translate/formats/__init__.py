@@ -37,6 +37,8 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "nitf": ("nitf", ".xml", (".nitf", ".nitf.xml"), False),
     "odt": ("odt", ".odt", (".odt", ".ott"), True),
     "odp": ("odt", ".odp", (".odp", ".otp"), True),
+    "fodt": ("odt", ".fodt", (".fodt",), False),
+    "fodp": ("odt", ".fodp", (".fodp",), False),
     "pptx": ("pptx", ".pptx", (".pptx",), True),
     "srt": ("srt", ".srt", (".srt",), False),
     "vtt": ("vtt", ".vtt", (".vtt",), False),
@@ -119,6 +121,12 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
         raise InputError(f"{path_or_name} is not a .{kind} document (not a zip file). Check the file or pass --from.")
     if _has_nitf_root(head):
         return "nitf"
+    if b"opendocument" in head:
+        from translate.formats.odt import flat_format
+
+        flat = flat_format(head)
+        if flat:
+            return flat
     if head.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") and not name.endswith(".srt"):
         return "vtt"
     if _looks_like_srt(head):

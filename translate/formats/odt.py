@@ -1,4 +1,4 @@
-"""OpenDocument text and presentations (.odt, .odp; templates .ott, .otp), read as zips of XML.
+"""OpenDocument text and presentations (.odt, .odp; templates .ott, .otp; flat XML .fodt, .fodp).
 
 Like DOCX, only the text changes: ``content.xml`` is the one part rewritten (the words in
 its paragraphs and headings, and ``fo:language`` markers that say Norwegian); every
@@ -10,15 +10,20 @@ their own attributes (style names, link targets), and the paragraph, frame, list
 and slide skeleton around them is untouched. Spaces, tabs and line breaks
 (``text:s``/``text:tab``/``text:line-break``), bookmarks and fields (page numbers, dates,
 references) are kept as they were; notes' bodies, frames' text boxes, table cells,
-image titles and descriptions and slide notes are translated where they stand.
+image titles and descriptions and slide notes are translated where they stand. A flat
+OpenDocument (one XML file) is the same document without the zip: it is written back as one
+XML file, language markers changed wherever they are.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from io import BytesIO
+
 from translate.article import HEADING, LIST_ITEM, TABLE_CELL, Article
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.markup import Collector, Rules, write_blocks
+from translate.formats.markup import Collector, Rules, syntax_error_message, write_blocks
 from translate.formats.package import Package, open_package, parse_part, serialise_part, write_package
 
 CONTENT = "content.xml"
@@ -68,6 +73,13 @@ _MIMETYPES = {
 }
 
 
+@dataclass
+class OdfState:
+    package: Package | None  # None for a flat .fodt/.fodp
+    tree: object  # content.xml (or the flat file) as an lxml tree
+    original: bytes  # its bytes as read (for the XML declaration)
+
+
 def _format_of(package: Package, label: str) -> str:
     mimetype = package.contents.get("mimetype", b"").strip()
     if mimetype in _MIMETYPES:
@@ -81,9 +93,45 @@ def _format_of(package: Package, label: str) -> str:
 
 
 def read(data: bytes, label: str) -> Document:
+    if not data.startswith(b"PK") and flat_format(data[:4096]):
+        return _read_flat(data, label)
     package = open_package(data, label, "OpenDocument (.odt/.odp)", CONTENT)
     fmt = _format_of(package, label)
     tree = parse_part(package, CONTENT, label)
+    return _document(data, label, fmt, tree, OdfState(package, tree, package.contents[CONTENT]))
+
+
+def flat_format(head: bytes) -> str | None:
+    """fodt or fodp for a flat (single XML file) OpenDocument, from its root's office:mimetype."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped.startswith(b"<") or b"office:document" not in head and b"opendocument" not in head:
+        return None
+    from lxml import etree
+
+    try:
+        for _, element in etree.iterparse(BytesIO(head), events=("start",), recover=True, resolve_entities=False):
+            if element.tag != f"{{{OFFICE}}}document":
+                return None
+            kind = _MIMETYPES.get((element.get(f"{{{OFFICE}}}mimetype") or "").encode())
+            return {"odt": "fodt", "odp": "fodp"}.get(kind)
+    except etree.LxmlError:
+        return None
+    return None
+
+
+def _read_flat(data: bytes, label: str) -> Document:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    try:
+        tree = etree.parse(BytesIO(data), parser)
+    except etree.XMLSyntaxError as error:
+        raise InputError(syntax_error_message(label, "XML", error)) from None
+    fmt = flat_format(data[:4096]) or "fodt"
+    return _document(data, label, fmt, tree, OdfState(None, tree, data))
+
+
+def _document(data: bytes, label: str, fmt: str, tree, state) -> Document:
     root = tree.getroot()
     body = root.find(f"{{{OFFICE}}}body")
     collector = Collector(tree, RULES)
@@ -94,14 +142,17 @@ def read(data: bytes, label: str) -> Document:
     title = next((b.source for b in blocks if b.kind == HEADING), None)
     if title:
         article.metadata["title"] = title
-    return Document(fmt, article, source_text(data, label, article, "utf-8", []), state=(package, tree))
+    return Document(fmt, article, source_text(data, label, article, "utf-8", []), state=state)
 
 
 def write(document: Document) -> bytes:
-    package, tree = document.state
+    state: OdfState = document.state
     write_blocks(document.article.blocks, document.article.alignments)
-    _set_language(tree.getroot())
-    return write_package(package, {CONTENT: serialise_part(tree, package.contents[CONTENT])})
+    _set_language(state.tree.getroot())
+    xml = serialise_part(state.tree, state.original)
+    if state.package is None:  # flat XML: the one file
+        return xml
+    return write_package(state.package, {CONTENT: xml})
 
 
 def _set_language(root) -> None:
