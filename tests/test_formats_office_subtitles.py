@@ -181,6 +181,14 @@ def test_dialogue_cues_keep_one_line_per_speaker():
     assert [b.location for b in document.article.blocks][:2] == ["cue 1", "cue 1"]
 
 
+def test_srt_text_after_a_blank_line_inside_a_cue_stays_in_that_cue():
+    data = b"1\n00:00:01,000 --> 00:00:02,000\nHei p\xc3\xa5 deg.\n\nDette er mer.\n\n2\n00:00:02,000 --> 00:00:03,000\nHade.\n"
+    document, out = translated(data, "glipp.srt")
+    assert [b.location for b in document.article.blocks] == ["cue 1", "cue 2"]
+    assert out.decode().split("\n")[:5] == ["1", "00:00:01,000 --> 00:00:02,000", "ENHEI ENPÅ ENDEG. ENDETTE ENER ENMER.", "", "2"]
+    assert len(_cues(out, "x.srt")) == 2
+
+
 def test_webvtt_character_references_are_decoded_for_the_model_and_escaped_back():
     document = read_document(seed("albu-kamal.vtt"), "albu-kamal.vtt")
     last = document.article.blocks[-1]

@@ -146,9 +146,14 @@ def _parse_srt(lines, label: str) -> list[Cue]:
     cues = []
     for first, end in _blocks_of_lines(lines):
         at = first
-        if lines[at][0].strip().isdigit() and at + 1 < end:
+        head = lines[at][0].strip()
+        if cues and not head.isdigit() and "-->" not in head:
+            # Text after a blank line inside a cue (a common slip): more of the same cue.
+            cues[-1].count = end - cues[-1].first_line
+            continue
+        if head.isdigit() and at + 1 < end:
             at += 1
-        elif lines[at][0].strip().isdigit():
+        elif head.isdigit():
             raise _timing_error(label, at + 2, "", "SRT")
         if not _SRT_TIMING.match(lines[at][0]):
             raise _timing_error(label, at + 1, lines[at][0], "SRT")
