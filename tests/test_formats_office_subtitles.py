@@ -259,6 +259,37 @@ def test_odt_seed_keeps_links_spans_breaks_and_sets_the_language():
     assert "Motangrep" not in content and "Sivile drept" not in content and ">26<" in content
 
 
+def test_odt_footnote_stays_in_its_sentence_and_comments_are_kept():
+    from odf.dc import Creator
+    from odf.office import Annotation
+    from odf.opendocument import OpenDocumentText
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    doc = OpenDocumentText()
+    paragraph = P(text="Regjeringen la fram budsjettet i dag")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Kilde: Finansdepartementet."))
+    note.addElement(body)
+    paragraph.addElement(note)
+    paragraph.addText(", og det var stramt.")
+    comment = Annotation()
+    comment.addElement(Creator(text="Kari"))
+    comment.addElement(P(text="Sjekk tallene."))
+    paragraph.addElement(comment)
+    doc.text.addElement(paragraph)
+    out = BytesIO()
+    doc.write(out)
+    document, written = translated(out.getvalue(), "fotnote.odt")
+    assert [b.source for b in document.article.blocks] == [
+        "Regjeringen la fram budsjettet i dag, og det var stramt.", "Kilde: Finansdepartementet."]
+    content = _zip(written).read("content.xml").decode()
+    assert "<text:note-citation>1</text:note-citation>" in content and "ENKILDE:" in content
+    assert "<text:p>Sjekk tallene.</text:p>" in content and "<dc:creator>Kari</dc:creator>" in content
+    assert "Regjeringen" not in content
+
+
 @pytest.mark.parametrize("presentation", [False, True])
 def test_flat_opendocument_is_read_and_written_as_one_xml_file(presentation):
     from lxml import etree

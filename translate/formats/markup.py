@@ -241,7 +241,9 @@ def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
 def _new_element(block: Block, index: int, target: str, dropped: set[int]):
     span = block.spans[index]
     if span.keep:
-        element = copy.deepcopy(span.node)
+        # The element itself, moved (each span is laid out once and the run's old elements
+        # are discarded): what was written inside it (an ODF note's body) stays with it.
+        element = span.node
         element.tail = None
         return element
     element = copy.deepcopy(span.node)

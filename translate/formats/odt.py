@@ -9,7 +9,8 @@ block, ``text:span`` and ``text:a`` are inline spans rebuilt around the English 
 their own attributes (style names, link targets), and the paragraph, frame, list, table
 and slide skeleton around them is untouched. Spaces, tabs and line breaks
 (``text:s``/``text:tab``/``text:line-break``), bookmarks and fields (page numbers, dates,
-references) are kept as they were; notes' bodies, frames' text boxes, table cells,
+references) are kept as they were, and so are comments (``office:annotation``); a footnote stays inside
+its sentence and its body is translated as paragraphs of its own; frames' text boxes, table cells,
 image titles and descriptions and slide notes are translated where they stand. A flat
 OpenDocument (one XML file) is the same document without the zip: it is written back as one
 XML file, language markers changed wherever they are.
@@ -30,41 +31,41 @@ CONTENT = "content.xml"
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _SPACERS = frozenset("s tab line-break".split())
 RULES = Rules(
     inline=frozenset(
-        """span a s tab line-break soft-page-break bookmark bookmark-start bookmark-end reference-mark
-        reference-mark-start reference-mark-end change change-start change-end note-ref bookmark-ref
-        reference-ref sequence sequence-ref page-number page-count date time author-name author-initials
-        chapter file-name title subject description keywords creator template-name sender-firstname
-        sender-lastname user-defined variable-get variable-set user-field-get expression text-input
-        hidden-text placeholder meta meta-field ruby ruby-base ruby-text alphabetical-index-mark
-        alphabetical-index-mark-start alphabetical-index-mark-end toc-mark toc-mark-start toc-mark-end
-        word-count character-count paragraph-count""".split()
+        """span a note annotation annotation-end s tab line-break soft-page-break bookmark
+        bookmark-start bookmark-end reference-mark reference-mark-start reference-mark-end
+        change change-start change-end note-ref bookmark-ref reference-ref sequence sequence-ref
+        page-number page-count date time author-name author-initials chapter file-name subject
+        description keywords creator template-name sender-firstname sender-lastname user-defined
+        variable-get variable-set user-field-get expression text-input hidden-text placeholder
+        meta meta-field ruby ruby-base ruby-text alphabetical-index-mark alphabetical-index-mark-start
+        alphabetical-index-mark-end toc-mark toc-mark-start toc-mark-end word-count
+        character-count paragraph-count""".split()
     ),
     keep_with_text=frozenset(
-        """note-ref bookmark-ref reference-ref sequence sequence-ref page-number page-count date time
-        author-name author-initials chapter file-name title subject description keywords creator
+        """note-ref bookmark-ref reference-ref sequence sequence-ref page-number page-count date
+        time author-name author-initials chapter file-name subject description keywords creator
         template-name sender-firstname sender-lastname user-defined variable-get variable-set
         user-field-get expression text-input hidden-text placeholder word-count character-count
         paragraph-count""".split()
     ),
     keep_without_text=frozenset(
-        """s tab line-break soft-page-break bookmark bookmark-start bookmark-end reference-mark
-        reference-mark-start reference-mark-end change change-start change-end alphabetical-index-mark
-        alphabetical-index-mark-start alphabetical-index-mark-end toc-mark toc-mark-start
-        toc-mark-end""".split()
+        """note annotation annotation-end s tab line-break soft-page-break bookmark bookmark-start
+        bookmark-end reference-mark reference-mark-start reference-mark-end change change-start
+        change-end alphabetical-index-mark alphabetical-index-mark-start alphabetical-index-mark-end
+        toc-mark toc-mark-start toc-mark-end""".split()
     ),
     skip=frozenset(
-        """note-citation tracked-changes sequence-decls variable-decls user-field-decls forms annotation
-        annotation-end automatic-styles font-face-decls scripts settings binary-data object
-        object-ole""".split()
+        """note-citation tracked-changes sequence-decls variable-decls user-field-decls forms
+        automatic-styles font-face-decls scripts settings binary-data object object-ole""".split()
     ),
     kinds={"h": HEADING},
     context_kinds={"list-item": LIST_ITEM, "table-cell": TABLE_CELL, "covered-table-cell": TABLE_CELL},
     spacing=_SPACERS,
 )
-_KINDS = {"odt": ".odt", "odp": ".odp"}
 _MIMETYPES = {
     b"application/vnd.oasis.opendocument.text": "odt",
     b"application/vnd.oasis.opendocument.text-template": "odt",
@@ -136,6 +137,10 @@ def _document(data: bytes, label: str, fmt: str, tree, state) -> Document:
     body = root.find(f"{{{OFFICE}}}body")
     collector = Collector(tree, RULES)
     blocks = collector.collect(body) if body is not None else []
+    # A footnote sits inside its sentence, kept whole there (the sentence is translated in
+    # one piece); its body's paragraphs are blocks of their own, after the text.
+    for note_body in root.iter(f"{{{TEXT}}}note-body"):
+        blocks.extend(Collector(tree, RULES).collect(note_body))
     for block in blocks:
         block.location = f"{CONTENT}#{block.location}"
     article = Article(blocks, format=fmt)
