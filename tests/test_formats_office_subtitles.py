@@ -365,6 +365,21 @@ def test_pptx_seed_translates_titles_tables_and_notes_and_keeps_media():
     assert b'lang="nb-NO"' not in _zip(out).read("ppt/slides/slide1.xml")
 
 
+def test_pptx_blocks_follow_the_slide_order_of_the_presentation_with_notes_after_their_slide():
+    from pptx import Presentation
+
+    deck = Presentation(BytesIO(seed("albu-kamal.pptx")))
+    ids = deck.slides._sldIdLst
+    last = ids[-1]
+    ids.remove(last)
+    ids.insert(0, last)  # the table slide (slide3.xml) is now shown first
+    out = BytesIO()
+    deck.save(out)
+    document = read_document(out.getvalue(), "omstokket.pptx")
+    parts = list(dict.fromkeys(b.location.split("#")[0] for b in document.article.blocks))
+    assert parts == ["ppt/slides/slide3.xml", "ppt/slides/slide1.xml", "ppt/slides/slide2.xml", "ppt/notesSlides/notesSlide1.xml"]
+
+
 def test_pptx_broken_files_are_refused():
     data = seed("albu-kamal.pptx")
     with pytest.raises(InputError):

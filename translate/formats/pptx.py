@@ -16,9 +16,11 @@ become ``en-US``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from translate.article import HEADING, PARAGRAPH, TABLE_CELL, TITLE, Article, InlineSpan, text_block
+from translate.errors import InputError
 from translate.formats import Document, source_text
 from translate.formats.inline import TextBuilder, place_spans
 from translate.formats.markup import NORWEGIAN_LANGS
@@ -26,6 +28,7 @@ from translate.formats.package import open_package, parse_part, serialise_part, 
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PRESENTATION = "ppt/presentation.xml"
 _PARTS = re.compile(r"^ppt/(slides/slide|notesSlides/notesSlide)(\d+)\.xml$")
 ENGLISH = "en-US"
@@ -35,17 +38,48 @@ def a(name: str) -> str:
     return f"{{{A}}}{name}"
 
 
-def _text_parts(names) -> list[str]:
-    """Slides in number order, then their notes."""
-    found = [(m.group(1).startswith("notes"), int(m.group(2)), n) for n in names if (m := _PARTS.match(n))]
-    return [name for _, _, name in sorted(found)]
+def _text_parts(package, label: str) -> list[str]:
+    """Each slide in the order the presentation shows them, followed by its notes.
+
+    The order is ``p:sldIdLst`` in ``ppt/presentation.xml`` through its relationships; any
+    slide or notes part it does not reach follows in number order.
+    """
+    names = package.contents
+    ordered: list[str] = []
+    try:
+        presentation = parse_part(package, PRESENTATION, label).getroot()
+        targets = _relationships(package, "ppt/_rels/presentation.xml.rels", "ppt/", label)
+        for slide_id in presentation.iter(f"{{{P}}}sldId"):
+            slide = targets.get(slide_id.get(f"{{{R}}}id"))
+            if slide in names and slide not in ordered:
+                ordered.append(slide)
+                folder, _, base = slide.rpartition("/")
+                notes = _relationships(package, f"{folder}/_rels/{base}.rels", folder + "/", label)
+                ordered.extend(n for n in notes.values() if n in names and _PARTS.match(n) and "notesSlide" in n)
+    except InputError:
+        ordered = []  # a damaged presentation.xml or .rels: number order
+    found = sorted((m.group(1).startswith("notes"), int(m.group(2)), n) for n in names if (m := _PARTS.match(n)))
+    return list(dict.fromkeys(ordered + [name for _, _, name in found]))
+
+
+def _relationships(package, name: str, base: str, label: str) -> dict[str, str]:
+    """Relationship id -> part name, for the internal targets of one .rels part."""
+    if name not in package.contents:
+        return {}
+    targets = {}
+    for relationship in parse_part(package, name, label).getroot():
+        target = relationship.get("Target") or ""
+        if relationship.get("TargetMode") == "External" or not target:
+            continue
+        targets[relationship.get("Id")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else base + target)
+    return targets
 
 
 def read(data: bytes, label: str) -> Document:
     package = open_package(data, label, "PowerPoint .pptx", PRESENTATION)
     trees = {}
     blocks = []
-    for name in _text_parts(package.contents):
+    for name in _text_parts(package, label):
         tree = parse_part(package, name, label)
         trees[name] = tree
         for index, paragraph in enumerate(tree.getroot().iter(a("p"))):
