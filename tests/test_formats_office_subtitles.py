@@ -196,6 +196,7 @@ def test_webvtt_character_references_are_decoded_for_the_model_and_escaped_back(
     for sentence in document.article.sentences():
         sentence.target = sentence.source
     last.sentences[0].target = "Civilians & children <killed>."
+    assert read_document(b"WEBVTT\n\n00:01.000 --> 00:02.000\nA &#99999999; b\n", "x.vtt").article.blocks[0].source == "A &#99999999; b"
     out = write_document(document)
     assert out.endswith(b"Civilians &amp; children &lt;killed&gt;.\n")
 
@@ -208,6 +209,7 @@ def test_webvtt_character_references_are_decoded_for_the_model_and_escaped_back(
         ("tid.vtt", b"WEBVTT\n\n00:01.000 --> 00:02.0x0\nHei.\n", "line 3"),
         ("header.vtt", b"00:00:01.000 --> 00:00:02.000\nHei.\n", "WEBVTT"),
         ("tom.srt", b"\n\n", "no SRT cues"),
+        ("ensom.vtt", b"WEBVTT\n\nbare en linje\n", "line 3"),
     ],
 )
 def test_broken_subtitles_are_input_errors_with_the_line(name, data, needle):

@@ -174,9 +174,10 @@ def _parse_vtt(lines, label: str) -> list[Cue]:
         if re.match(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)", head):
             continue
         at = first if "-->" in head else first + 1
-        if at >= end or not _VTT_TIMING.match(lines[at][0]):
-            line = lines[at][0] if at < end else ""
-            raise _timing_error(label, min(at, end - 1) + 1 if at < end else end + 1, line, "WebVTT")
+        if at >= end:  # a lone line that is neither a cue nor a NOTE/STYLE/REGION block
+            raise _timing_error(label, first + 1, head, "WebVTT")
+        if not _VTT_TIMING.match(lines[at][0]):
+            raise _timing_error(label, at + 1, lines[at][0], "WebVTT")
         cues.append(Cue(at + 1, end - at - 1))
     return cues
 
@@ -188,10 +189,13 @@ def _unescape(text: str, vtt: bool) -> str:
 
     def one(match) -> str:
         name = match.group(1)
-        if name.startswith("#x"):
-            return chr(int(name[2:], 16))
-        if name.startswith("#"):
-            return chr(int(name[1:]))
+        try:
+            if name.startswith("#x"):
+                return chr(int(name[2:], 16))
+            if name.startswith("#"):
+                return chr(int(name[1:]))
+        except (ValueError, OverflowError):  # no such character: left as written
+            return match.group(0)
         return _ENTITIES[name]
 
     return _ENTITY.sub(one, text)
