@@ -16,6 +16,8 @@ from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from translate.errors import InputError
@@ -171,6 +173,39 @@ def test_spread_and_wrap_rules():
     at = wrap_point(long)
     assert long[at] == " " and max(at, len(long) - at - 1) <= LINE_LENGTH + 6
     assert abs(at - (len(long) - at - 1)) < 12
+
+
+_WORD = st.text(alphabet="abcæøåABC-.,!?<>&", min_size=1, max_size=9)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cues=st.lists(st.lists(_WORD, min_size=1, max_size=14), min_size=1, max_size=8),
+    english=st.lists(_WORD, min_size=0, max_size=30),
+    vtt=st.booleans(),
+)
+def test_any_cues_and_any_english_keep_every_cue_and_timing(cues, english, vtt):
+    """Whatever the cue text and whatever the model says: same cues, same timings, at most
+    two lines a cue, and the file reads back in its own format."""
+    stamp = (lambda i: f"00:00:{i:02d}.000") if vtt else (lambda i: f"00:00:{i:02d},000")
+    parts = ["WEBVTT\n"] if vtt else []
+    for i, words in enumerate(cues):
+        parts.append(f"{'' if vtt else i + 1}\n{stamp(i)} --> {stamp(i + 1)} align:start\n{' '.join(words)}\n".lstrip("\n"))
+    data = "\n".join(parts).encode()
+    name = "p.vtt" if vtt else "p.srt"
+    try:
+        document = read_document(data, name)
+    except InputError:
+        return  # a cue text that reads as a timing line or a lone number: refused, never a crash
+    for sentence in document.article.sentences():
+        sentence.target = " ".join(english)
+    out = write_document(document)
+    again = read_document(out, name)
+    assert len(again.state.cues) == len(document.state.cues)
+    timing = re.compile(r"^00:00:\d\d[.,]000 --> ")
+    assert [line for line in out.decode().split("\n") if timing.match(line)] == [
+        line for line in data.decode().split("\n") if timing.match(line)]
+    assert all(cue.count <= 2 or cue.count == old.count for cue, old in zip(again.state.cues, document.state.cues))
 
 
 def test_dialogue_cues_keep_one_line_per_speaker():
