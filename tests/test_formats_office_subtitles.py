@@ -224,6 +224,15 @@ def test_srt_text_after_a_blank_line_inside_a_cue_stays_in_that_cue():
     assert len(_cues(out, "x.srt")) == 2
 
 
+def test_srt_in_windows_1252_or_utf_16_is_read_and_written_back_in_it():
+    text = "1\r\n00:00:01,000 --> 00:00:02,000\r\nHei på deg.\r\n"
+    for encoding in ("cp1252", "utf-16"):
+        document, out = translated(text.encode(encoding), "gammel.srt")
+        assert document.article.blocks[0].source == "Hei på deg."
+        assert out.decode(encoding).startswith("1\r\n00:00:01,000 --> 00:00:02,000\r\nENHEI ENPÅ ENDEG.")
+    assert "cp1252" in read_document(text.encode("cp1252"), "gammel.srt").source.warnings[0]
+
+
 def test_webvtt_character_references_are_decoded_for_the_model_and_escaped_back():
     document = read_document(seed("albu-kamal.vtt"), "albu-kamal.vtt")
     last = document.article.blocks[-1]

@@ -86,7 +86,13 @@ class SubtitleState:
 
 
 def decode(data: bytes, label: str, kind: str) -> tuple[str, bytes, str, list[str]]:
-    """The text, its byte-order mark, its encoding, and warnings (UTF-8, else Windows-1252)."""
+    """The text, its byte-order mark, its encoding, and warnings (UTF-8, else Windows-1252;
+    UTF-16 with its byte-order mark, as some Windows tools save subtitles)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), b"", "utf-16", []
+        except UnicodeDecodeError:
+            raise InputError(f"{label} is not a {kind} subtitle file (it starts like UTF-16 but is not). Check the file.") from None
     bom = UTF8_BOM if data.startswith(UTF8_BOM) else b""
     body = data[len(bom) :]
     if b"\x00" in body:
