@@ -351,6 +351,17 @@ def test_flat_opendocument_is_read_and_written_as_one_xml_file(presentation):
     assert b"Motangrep" in flat and b"Motangrep" not in out and b'fo:language="nb"' not in out
 
 
+def test_odp_slide_titles_are_headings_and_slides_stay_slides():
+    from odf.draw import Page
+    from odf.opendocument import load
+
+    data = seed("albu-kamal.odp")
+    document, out = translated(data, "albu-kamal.odp")
+    assert [b.kind for b in document.article.blocks].count("heading") == 2
+    assert document.article.blocks[0].source == "Motangrep" and document.article.blocks[0].kind == "heading"
+    assert len(load(BytesIO(out)).getElementsByType(Page)) == len(load(BytesIO(data)).getElementsByType(Page)) == 2
+
+
 def test_odf_that_is_not_an_odf_is_refused():
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

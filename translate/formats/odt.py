@@ -32,6 +32,8 @@ FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 _SPACERS = frozenset("s tab line-break".split())
 RULES = Rules(
     inline=frozenset(
@@ -143,11 +145,25 @@ def _document(data: bytes, label: str, fmt: str, tree, state) -> Document:
         blocks.extend(Collector(tree, RULES).collect(note_body))
     for block in blocks:
         block.location = f"{CONTENT}#{block.location}"
+        if block.kind != HEADING and _in_title_frame(block):
+            block.kind = HEADING
     article = Article(blocks, format=fmt)
     title = next((b.source for b in blocks if b.kind == HEADING), None)
     if title:
         article.metadata["title"] = title
     return Document(fmt, article, source_text(data, label, article, "utf-8", []), state=state)
+
+
+def _in_title_frame(block) -> bool:
+    """A slide's title (a frame of ``presentation:class="title"``) is a heading."""
+    run = block.node
+    element = getattr(run, "parent", None)
+    if element is None:
+        return False
+    return any(
+        frame.get(f"{{{PRESENTATION}}}class") == "title"
+        for frame in element.iterancestors(f"{{{DRAW}}}frame")
+    )
 
 
 def write(document: Document) -> bytes:

@@ -62,7 +62,7 @@ def build_odt(presentation: bool = False) -> bytes:
         for number, chunk in enumerate((blocks[0:3], blocks[3:6]), start=1):
             page = Page(name=f"side{number}", masterpagename=master)
             doc.presentation.addElement(page)
-            frame = Frame(width="20cm", height="3cm", x="2cm", y="1cm")
+            frame = Frame(width="20cm", height="3cm", x="2cm", y="1cm", attributes={"class": "title"})
             box = TextBox()
             box.addElement(P(text=chunk[0] if number == 2 else "Motangrep"))
             frame.addElement(box)
