@@ -445,6 +445,50 @@ def test_pptx_broken_files_are_refused():
         read_document(b"PK but not really", "x.pptx")
 
 
+# ----------------------------------------------------------------------------- input limits
+
+
+def _rezip(data: bytes, replace: dict[str, bytes]) -> bytes:
+    """The zip with some parts' content replaced (or added), deflated."""
+    source, out = _zip(data), BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, replace.pop(info.filename, source.read(info.filename)),
+                             zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED)
+        for name, content in replace.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+BOMB = b"\0" * (20 * 1024 * 1024)  # 20 MiB of zeros deflate about 1000:1
+
+
+@pytest.mark.parametrize("name, part", [("albu-kamal.odt", "content.xml"), ("albu-kamal.pptx", "ppt/slides/slide1.xml")])
+def test_a_zip_bomb_in_a_text_part_is_refused_by_the_input_limits(name, part):
+    with pytest.raises(InputError, match="zip-ratio"):
+        read_document(_rezip(seed(name), {part: BOMB}), name)
+
+
+@pytest.mark.parametrize("name, part", [("albu-kamal.odt", "Pictures/bomb.png"), ("albu-kamal.pptx", "ppt/media/bomb.png")])
+def test_a_bomb_in_a_part_that_is_not_read_is_copied_through_never_inflated(name, part):
+    data = _rezip(seed(name), {part: BOMB})
+    _, out = translated(data, name)
+    before, after = _zip(data).getinfo(part), _zip(out).getinfo(part)
+    assert (after.compress_size, after.CRC, after.file_size) == (before.compress_size, before.CRC, before.file_size)
+
+
+def test_deep_xml_and_oversized_subtitles_are_refused_by_the_input_limits():
+    from translate.formats.limits import InputLimits
+
+    deep = b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">'
+    deep += b"<a>" * 400 + b"</a>" * 400 + b"</office:document-content>"
+    with pytest.raises(InputError, match="depth"):
+        read_document(_rezip(seed("albu-kamal.odt"), {"content.xml": deep}), "dyp.odt")
+    srt = seed("albu-kamal.srt")
+    with pytest.raises(InputError, match="document-mb"):
+        read_document(srt, "stor.srt", limits=InputLimits(document_mb=len(srt) / 2 / 1024 / 1024))
+
+
 # ----------------------------------------------------------------------------- any model
 
 

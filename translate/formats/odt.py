@@ -24,8 +24,8 @@ from io import BytesIO
 from translate.article import HEADING, LIST_ITEM, TABLE_CELL, Article
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.markup import Collector, Rules, syntax_error_message, write_blocks
-from translate.formats.package import Package, open_package, parse_part, serialise_part, write_package
+from translate.formats.markup import Collector, Rules, write_blocks
+from translate.formats.package import Package, open_package, parse_part, parse_xml, serialise_part, write_package
 
 CONTENT = "content.xml"
 FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
@@ -84,7 +84,7 @@ class OdfState:
 
 
 def _format_of(package: Package, label: str) -> str:
-    mimetype = package.contents.get("mimetype", b"").strip()
+    mimetype = package.read("mimetype").strip() if "mimetype" in package.names else b""
     if mimetype in _MIMETYPES:
         return _MIMETYPES[mimetype]
     if mimetype:
@@ -101,7 +101,7 @@ def read(data: bytes, label: str) -> Document:
     package = open_package(data, label, "OpenDocument (.odt/.odp)", CONTENT)
     fmt = _format_of(package, label)
     tree = parse_part(package, CONTENT, label)
-    return _document(data, label, fmt, tree, OdfState(package, tree, package.contents[CONTENT]))
+    return _document(data, label, fmt, tree, OdfState(package, tree, package.read(CONTENT)))
 
 
 def flat_format(head: bytes) -> str | None:
@@ -123,13 +123,7 @@ def flat_format(head: bytes) -> str | None:
 
 
 def _read_flat(data: bytes, label: str) -> Document:
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
-    try:
-        tree = etree.parse(BytesIO(data), parser)
-    except etree.XMLSyntaxError as error:
-        raise InputError(syntax_error_message(label, "XML", error)) from None
+    tree = parse_xml(data, label)
     fmt = flat_format(data[:4096]) or "fodt"
     return _document(data, label, fmt, tree, OdfState(None, tree, data))
 

@@ -1,52 +1,66 @@
-"""Zip packages of XML parts (ODT/ODP, PPTX): read every part, write back only the changed ones.
+"""Zip packages of XML parts (ODT/ODP, PPTX): read the parts that hold text, copy the rest.
 
-Every part that holds no translated text goes back into the zip byte-identical, with its
-original zip entry (name, order, compression, date): ODF's uncompressed ``mimetype``
-stays first, media, styles, layouts, masters and charts are never re-serialised.
+Only the parts a reader asks for are inflated, each through the input limits
+(``translate.formats.limits``: member size, compression ratio, the package's total);
+every other part (media, styles, layouts, masters, charts) is copied through still
+compressed, never inflated, with its original zip entry (name, order, date): ODF's
+uncompressed ``mimetype`` stays first. A part that was read but not changed is written
+back with the same content.
 """
 
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 
 from lxml import etree
 
 from translate.errors import InputError
+from translate.formats import limits
 from translate.formats.markup import syntax_error_message
 
 
 @dataclass
 class Package:
-    infos: list
-    contents: dict[str, bytes]
+    archive: zipfile.ZipFile
+    source: bytes
+    label: str
+    budget: limits.ZipBudget
+    # The parts inflated so far (read on demand through ``read``).
+    contents: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return self.archive.namelist()
+
+    def read(self, name: str) -> bytes:
+        """One part, inflated within the limits (once)."""
+        if name not in self.contents:
+            self.contents[name] = limits.read_member(self.archive, name, self.label, self.budget)
+        return self.contents[name]
 
 
 def open_package(data: bytes, label: str, kind: str, main_part: str) -> Package:
-    """Every part of a zip package; a file that is not a zip, or lacks ``main_part``, is an InputError."""
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise InputError(f"{label} is not a {kind} document (not a zip file, or a damaged one). Check the file, or pass --from.") from None
-    names = {info.filename for info in infos}
-    if main_part not in names:
+    """A zip package; one that is not a zip, or lacks ``main_part``, is an InputError."""
+    if not data.startswith(b"PK"):
+        raise InputError(f"{label} is not a {kind} document (not a zip file). Check the file, or pass --from.")
+    archive = limits.open_zip(data, label, f"{kind} document")
+    if main_part not in archive.namelist():
         raise InputError(f"{label} is a zip file without {main_part}, so it is not a {kind} document. Check the file.")
-    try:
-        contents = {info.filename: archive.read(info.filename) for info in infos}
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as error:
-        raise InputError(f"{label} is a damaged {kind} ({error}). Open and re-save it.") from None
-    return Package(infos, contents)
+    return Package(archive, data, label, limits.ZipBudget())
 
 
 def parse_part(package: Package, name: str, label: str):
-    """The part as an lxml tree (no DTDs, no entity expansion, no network)."""
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    """The part as an lxml tree (no DTDs, no entity expansion, no network; depth capped)."""
+    return parse_xml(package.read(name), f"{label} ({name})")
+
+
+def parse_xml(data: bytes, label: str):
     try:
-        return etree.parse(BytesIO(package.contents[name]), parser)
+        return limits.parse_xml(data, label, huge=True)
     except etree.XMLSyntaxError as error:
-        raise InputError(syntax_error_message(f"{label} ({name})", "XML", error)) from None
+        raise InputError(syntax_error_message(label, "XML", error)) from None
 
 
 def serialise_part(tree, original: bytes) -> bytes:
@@ -65,6 +79,11 @@ def serialise_part(tree, original: bytes) -> bytes:
 def write_package(package: Package, changed: dict[str, bytes]) -> bytes:
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for info in package.infos:
-            archive.writestr(info, changed.get(info.filename, package.contents[info.filename]))
+        for info in package.archive.infolist():
+            if info.filename in changed:
+                archive.writestr(info, changed[info.filename])
+            elif info.filename in package.contents:
+                archive.writestr(info, package.contents[info.filename])
+            else:
+                limits.copy_raw(archive, package.source, info)
     return out.getvalue()

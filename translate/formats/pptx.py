@@ -44,7 +44,7 @@ def _text_parts(package, label: str) -> list[str]:
     The order is ``p:sldIdLst`` in ``ppt/presentation.xml`` through its relationships; any
     slide or notes part it does not reach follows in number order.
     """
-    names = package.contents
+    names = set(package.names)
     ordered: list[str] = []
     try:
         presentation = parse_part(package, PRESENTATION, label).getroot()
@@ -64,7 +64,7 @@ def _text_parts(package, label: str) -> list[str]:
 
 def _relationships(package, name: str, base: str, label: str) -> dict[str, str]:
     """Relationship id -> part name, for the internal targets of one .rels part."""
-    if name not in package.contents:
+    if name not in package.names:
         return {}
     targets = {}
     for relationship in parse_part(package, name, label).getroot():
