@@ -119,6 +119,9 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
         zipped = _zip_format(data)
         if zipped:
             return zipped
+        for fmt in ZIP_FORMATS:  # damaged, or not what its name says: its reader says which
+            if name.endswith(FORMATS[fmt][2]):
+                return fmt
         raise InputError(
             f"{path_or_name or 'The input'} is a zip file without word/document.xml (.docx), ppt/presentation.xml "
             "(.pptx) or an OpenDocument text/presentation mimetype (.odt, .odp), so it is not a document nb2en reads. "

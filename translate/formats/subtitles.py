@@ -144,7 +144,8 @@ def _blocks_of_lines(lines: list[tuple[str, str]], start: int = 0):
 def _timing_error(label: str, number: int, line: str, kind: str) -> InputError:
     shown = line.strip()[:60]
     return InputError(
-        f"{label} line {number}: '{shown}' is not a {kind} timing line (start --> end). Fix that cue and try again."
+        f"{label} line {number}: '{shown}' is not {'an' if kind == 'SRT' else 'a'} {kind} timing line (start --> end). "
+        "Fix that cue and try again."
     )
 
 
