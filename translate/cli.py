@@ -288,7 +288,7 @@ def check_binary_output(path: str, document, settings: Settings, output: Optiona
 
     if document.binary and settings.output_format is OutputFormat.same and output is None:
         raise UsageError(
-            f"{path} is a .docx, so its English is a .docx too (binary). Pass -o FILE.docx, "
+            f"{path} is a .{document.format}, so its English is a .{document.format} too (binary). Pass -o FILE.{document.format}, "
             "or --format text, markdown or json to print it."
         )
 

@@ -58,6 +58,7 @@ class InputFormat(str, Enum):
     md = "md"
     docx = "docx"
     nitf = "nitf"
+    pdf = "pdf"
 
 
 class InlineAlignment(str, Enum):

@@ -34,10 +34,12 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "md": ("markdown", ".md", (".md", ".markdown"), False),
     "docx": ("docx", ".docx", (".docx",), True),
     "nitf": ("nitf", ".xml", (".nitf", ".nitf.xml"), False),
+    "pdf": ("pdf", ".pdf", (".pdf",), True),
 }
 ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
 _SNIFF = 4096
 
 
@@ -98,6 +100,10 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             f"{path_or_name or 'The input'} is a legacy Word .doc file; only .docx is read. "
             "Save it as .docx (Word: File > Save As) and try again."
         )
+    if PDF_MAGIC in head[:1024]:
+        return "pdf"
+    if name.endswith(".pdf"):
+        raise InputError(f"{path_or_name} is not a PDF (no %PDF- header). Check the file or pass --from.")
     if head.startswith(ZIP_MAGIC):
         if _is_docx(data):
             return "docx"

@@ -47,6 +47,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "nitf": "application/xml",
+    "pdf": "application/pdf",
 }
 
 
