@@ -95,6 +95,8 @@ def _open(data: bytes, label: str):
 
     if MAGIC not in data[:1024]:
         raise InputError(f"{label} is not a PDF (no %PDF- header). Check the file or pass --from.")
+    if b"%%EOF" not in data[-4096:]:  # the libraries would recover what they can: refuse instead
+        raise InputError(f"{label} is a truncated PDF (it has no %%EOF end marker); it cannot be read whole. Check the file or download it again.")
     try:
         reader = PdfReader(BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
