@@ -93,3 +93,26 @@ def scanned_pdf() -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def write_docs_pngs(folder: Path) -> None:
+    """docs/pdf-before.png and docs/pdf-after.png: page 1 of the two-column seed PDF and of
+    its English, with the tests' stand-in translator (upper case: no model runs here)."""
+    import pypdfium2 as pdfium
+
+    from translate.formats import read_document, write_document
+
+    data = seed_pdf(columns=2)
+    document = read_document(data, "seed.pdf")
+    for sentence in document.article.sentences():
+        sentence.target = sentence.source.upper() if sentence.translate else sentence.source
+    for name, pdf in (("pdf-before.png", data), ("pdf-after.png", write_document(document))):
+        image = pdfium.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("RGB").quantize(64)
+        image.save(folder / name, optimize=True)
+
+
+if __name__ == "__main__":  # python tests/pdf_samples.py docs
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    write_docs_pngs(Path(sys.argv[1]))

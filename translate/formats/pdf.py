@@ -15,7 +15,9 @@ Libraries (all permissive; PyMuPDF is AGPL and so never a dependency of the serv
 Each block's box is the union of its lines' boxes. Its English is wrapped to the box
 width; if the lines do not fit the box height, the size is lowered in 4% steps down to
 half the original size (never below 4 pt). A one-line block (a heading, a label) first
-shrinks on its one line and wraps only if that is not enough. Text that still does not fit at that size is
+shrinks on its one line and wraps only if that is not enough. The paragraphs of one font
+and size on a page then share the smallest size any of them needed, so body text stays
+even. Text that still does not fit at that size is
 drawn anyway, continuing below the box: nothing is cut. Blocks whose text did not change
 (a number, an English quote, a name) are left exactly as they were, in their own font.
 
@@ -410,8 +412,8 @@ def _overlay(writer, changed: dict[int, list[tuple[TextBox, str]]]) -> bytes:
     for number in sorted(changed):
         box = writer.pages[number].mediabox
         canvas.setPageSize((float(box.right), float(box.top)))
-        for text_box, text in changed[number]:
-            _draw(canvas, text_box, text)
+        for text_box, font, text, size, lines in _page_fits(changed[number]):
+            _draw(canvas, text_box, font, size, lines)
         canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -456,12 +458,33 @@ def fit(text: str, font: str, box: TextBox) -> tuple[float, list[str]]:
         size *= SHRINK_STEP
 
 
-def _draw(canvas, box: TextBox, text: str) -> None:
+def _page_fits(items: list[tuple[TextBox, str]]) -> list[tuple]:
+    """Each block's font, size and lines; the paragraphs of one font and size on a page
+    share the smallest size any of them needed, so the body text stays even."""
+    from reportlab.lib.utils import simpleSplit
+
+    fits = []
+    for box, text in items:
+        font = standard_font(box.font)
+        text = text.encode("cp1252", "replace").decode("cp1252")  # the standard fonts' encoding
+        size, lines = fit(text, font, box)
+        fits.append([box, font, text, size, lines])
+    shared: dict = {}
+    for box, font, _, size, _ in fits:
+        if box.lines > 1:
+            key = (font, round(box.size, 1))
+            shared[key] = min(size, shared.get(key, size))
+    for item in fits:
+        box, font, text, size, _ = item
+        smaller = shared.get((font, round(box.size, 1)), size) if box.lines > 1 else size
+        if smaller < size:
+            item[3], item[4] = smaller, simpleSplit(text, font, smaller, max(box.x1 - box.x0, 1.0) * 1.02) or [text]
+    return [tuple(item) for item in fits]
+
+
+def _draw(canvas, box: TextBox, font: str, size: float, lines: list[str]) -> None:
     from reportlab.pdfbase.pdfmetrics import getAscent
 
-    font = standard_font(box.font)
-    text = text.encode("cp1252", "replace").decode("cp1252")  # the standard fonts' encoding
-    size, lines = fit(text, font, box)
     canvas.saveState()
     if len(box.color) == 1:
         canvas.setFillGray(box.color[0])
