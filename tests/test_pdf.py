@@ -276,3 +276,31 @@ def test_batch_translates_pdfs_and_reports_a_broken_one(two_columns, model_args,
     rows = [json.loads(line) for line in (out_dir / "nb2en-report.jsonl").read_text().splitlines()]
     failed = {row["path"]: row["error"] for row in rows if row["status"] == "failed"}
     assert list(failed) == ["broken.pdf"] and "truncated" in failed["broken.pdf"]
+
+
+def test_serve_translate_file_takes_a_pdf_and_refuses_a_scan(two_columns, tiny_marian_dir, tmp_path):
+    """`/translate_file` takes a PDF and gives a PDF back (same pages, sizes, link); a scan
+    is a 400 with a JSON error that says why."""
+    import httpx
+    from serve_harness import running_server
+
+    with running_server(tiny_marian_dir, tmp_path / "cache") as server:
+        response = httpx.post(
+            server.url + "/translate_file",
+            data={"source": "nb", "target": "en"},
+            files={"file": ("artikkel.pdf", two_columns, "application/pdf")},
+            timeout=120,
+        )
+        assert response.status_code == 200, response.text
+        download = httpx.get(response.json()["translatedFileUrl"], timeout=60)
+        assert download.status_code == 200
+        assert 'filename="artikkel.en.pdf"' in download.headers["content-disposition"]
+        assert download.headers["content-type"] == "application/pdf"
+        assert skeleton(download.content) == skeleton(two_columns)
+        scan = httpx.post(
+            server.url + "/translate_file",
+            data={"source": "nb", "target": "en"},
+            files={"file": ("skann.pdf", scanned_pdf(), "application/pdf")},
+            timeout=60,
+        )
+        assert scan.status_code == 400 and "no text layer" in scan.json()["error"]
