@@ -116,3 +116,19 @@ if __name__ == "__main__":  # python tests/pdf_samples.py docs
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     write_docs_pngs(Path(sys.argv[1]))
+
+
+def form_text_pdf() -> bytes:
+    """A page whose only text is drawn inside a form XObject (not rewritten: refused)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = BytesIO()
+    canvas = Canvas(out, pagesize=PAGE)
+    canvas.beginForm("stempel")
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(100, 700, "Dette står i et skjema.")
+    canvas.endForm()
+    canvas.doForm("stempel")
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

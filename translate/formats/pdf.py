@@ -26,9 +26,9 @@ middle of the page are full width; between two of them, the blocks of the left c
 before those of the right column, each top to bottom. Headings are found from font size
 (at least 15% above the document's body size, at most 3 lines).
 
-Limits: text inside form XObjects, rotated or vertical text, and Type 3 glyph
-drawings stay as they are; a page's ``/Rotate`` is honoured (the English is drawn in
-the page's own coordinates).
+Limits: text inside form XObjects, rotated or vertical text (relative to the page as
+seen), and Type 3 glyph drawings stay as they are. A page's ``/Rotate`` is honoured:
+blocks are found and the English drawn upright in the page as a reader sees it.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ _SHOW = {b"Tj", b"TJ", b"'", b'"'}
 
 @dataclass
 class TextBox:
-    """One block's place on its page (user space) and the look of its text."""
+    """One block's place on its page (as seen: /Rotate applied) and the look of its text."""
 
     page: int
     x0: float
@@ -70,6 +70,8 @@ class TextBox:
     leading: float  # baseline to baseline; the size x 1.2 for one line
     lines: int
     color: tuple = ()
+    # User space -> the page as seen (``view_matrix``); the box is in the latter.
+    view: tuple = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 @dataclass
@@ -116,9 +118,14 @@ def _open(data: bytes, label: str):
 def read(data: bytes, label: str) -> Document:
     _quiet()
     reader = _open(data, label)
-    pages = _layout(data, label)
+    pages, other_text = _layout(data, label)
     if len(pages) != len(reader.pages):
         raise InputError(f"{label} is a damaged PDF (its pages cannot all be read). Check the file or re-export it.")
+    if not any(lines for _, _, lines in pages) and other_text:
+        raise InputError(
+            f"{label} has no text nb2en can redraw: all of it is rotated, vertical or inside form XObjects. "
+            "Export the PDF again with its text on the page and try again."
+        )
     if not any(lines for _, _, lines in pages):
         raise InputError(
             f"{label} has no text layer (a scanned PDF?): nb2en translates PDFs with text only. "
@@ -126,13 +133,13 @@ def read(data: bytes, label: str) -> Document:
         )
     body = _body_size(pages)
     blocks, boxes = [], []
-    for number, (width, origin, groups) in enumerate(pages):
+    for number, (width, view, groups) in enumerate(pages):
         ordered = _reading_order(groups, width)
         for index, group in enumerate(ordered):
             text = _join_lines([line.text for line in group])
             if not text.strip():
                 continue
-            box = _box(number, origin, group)
+            box = _box(number, view, group)
             heading = box.size >= body * HEADING_RATIO and box.lines <= HEADING_MAX_LINES
             block = text_block(HEADING if heading else PARAGRAPH, text, f"page {number + 1}#b{index + 1}", node=box)
             blocks.append(block)
@@ -161,8 +168,9 @@ class _Line:
     color: tuple
 
 
-def _layout(data: bytes, label: str) -> list[tuple[float, tuple[float, float], list[list[_Line]]]]:
-    """Per page: its width, its media box origin, and its groups of lines (one per block)."""
+def _layout(data: bytes, label: str) -> tuple[list[tuple[float, tuple, list[list[_Line]]]], bool]:
+    """Per page: its width as seen, its view matrix and its groups of lines (one per block);
+    and whether there is text outside them (in form XObjects, rotated, vertical)."""
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams, LTTextBoxHorizontal, LTTextLineHorizontal
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
@@ -172,22 +180,38 @@ def _layout(data: bytes, label: str) -> list[tuple[float, tuple[float, float], l
     device = PDFPageAggregator(manager, laparams=LAParams())
     interpreter = PDFPageInterpreter(manager, device)
     pages = []
+    other_text = False
     try:
         for page in PDFPage.get_pages(BytesIO(data), password="", check_extractable=False):
-            page.rotate = 0  # lay out in the page's own coordinates: the overlay is drawn there
-            x0, y0, x1, _ = (float(v) for v in page.mediabox)
+            x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+            view = view_matrix(page.rotate, (x0, y0, x1, y1))
             interpreter.process_page(page)
             groups = []
             for item in device.get_result():
                 if isinstance(item, LTTextBoxHorizontal):
-                    lines = [_line(obj) for obj in item if isinstance(obj, LTTextLineHorizontal)]
+                    objs = [obj for obj in item if isinstance(obj, LTTextLineHorizontal)]
+                    lines = [_line(obj) for obj in objs]
                     groups.extend(_split_by_size([line for line in lines if line is not None]))
-            pages.append((x1 - x0, (x0, y0), groups))
+                    other_text = other_text or any(line is None and obj.get_text().strip() for line, obj in zip(lines, objs))
+                else:
+                    other_text = other_text or _has_chars(item)
+            pages.append((y1 - y0 if page.rotate % 180 == 90 else x1 - x0, view, groups))
     except InputError:
         raise
     except Exception as error:  # pdfminer raises many unrelated types on a damaged file
         raise _damaged(label, error) from None
-    return pages
+    return pages, other_text
+
+
+def _has_chars(item) -> bool:
+    from pdfminer.layout import LTChar
+
+    if isinstance(item, LTChar):
+        return bool(item.get_text().strip())
+    try:
+        return any(_has_chars(child) for child in item)
+    except TypeError:  # not a container
+        return False
 
 
 def _line(obj) -> _Line | None:
@@ -287,8 +311,28 @@ def _join_lines(lines: list[str]) -> str:
     return text
 
 
-def _box(page: int, origin: tuple[float, float], group: list[_Line]) -> TextBox:
-    ox, oy = origin
+def view_matrix(rotate: int, mediabox: tuple[float, float, float, float]) -> tuple:
+    """User space -> the page as seen (its /Rotate applied, origin at the lower left): the
+    space pdfminer lays the page out in (as in its PDFPageInterpreter.process_page)."""
+    x0, y0, x1, y1 = mediabox
+    rotate = rotate % 360
+    if rotate == 90:
+        return (0.0, -1.0, 1.0, 0.0, -y0, x1)
+    if rotate == 180:
+        return (-1.0, 0.0, 0.0, -1.0, x1, y1)
+    if rotate == 270:
+        return (0.0, 1.0, -1.0, 0.0, y1, -x0)
+    return (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+
+
+def _inverse(m: tuple) -> tuple:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return (ia, ib, ic, id_, -(e * ia + f * ic), -(e * ib + f * id_))
+
+
+def _box(page: int, view: tuple, group: list[_Line]) -> TextBox:
     sizes = Counter()
     for line in group:
         sizes[line.size] += len(line.text)
@@ -303,15 +347,16 @@ def _box(page: int, origin: tuple[float, float], group: list[_Line]) -> TextBox:
         fonts[line.font] += len(line.text)
     return TextBox(
         page,
-        min(line.x0 for line in group) + ox,
-        min(line.y0 for line in group) + oy,
-        max(line.x1 for line in group) + ox,
-        max(line.y1 for line in group) + oy,
+        min(line.x0 for line in group),
+        min(line.y0 for line in group),
+        max(line.x1 for line in group),
+        max(line.y1 for line in group),
         fonts.most_common(1)[0][0],
         size,
         max(leading, size),
         len(group),
         group[0].color,
+        view,
     )
 
 
@@ -379,8 +424,8 @@ def _remove_text(page, writer, boxes: list[TextBox]) -> None:
         elif operator in (b"T*", b"'", b'"'):
             tm = lm = _multiply((1.0, 0.0, 0.0, 1.0, 0.0, -leading), lm)
         if operator in _SHOW:
-            a, b, c, d, e, f = _multiply(tm, ctm)
-            if any(_inside(e, f, box) for box in boxes):
+            x, y = _multiply(_multiply(tm, ctm), boxes[0].view)[4:]
+            if any(_inside(x, y, box) for box in boxes):
                 continue
         kept.append((operands, operator))
     stream.operations = kept
@@ -412,6 +457,7 @@ def _overlay(writer, changed: dict[int, list[tuple[TextBox, str]]]) -> bytes:
     for number in sorted(changed):
         box = writer.pages[number].mediabox
         canvas.setPageSize((float(box.right), float(box.top)))
+        canvas.transform(*_inverse(changed[number][0][0].view))  # draw in the page as seen
         for text_box, font, text, size, lines in _page_fits(changed[number]):
             _draw(canvas, text_box, font, size, lines)
         canvas.showPage()
@@ -458,6 +504,15 @@ def fit(text: str, font: str, box: TextBox) -> tuple[float, list[str]]:
         size *= SHRINK_STEP
 
 
+# Characters the standard fonts lack, drawn as their nearest Windows-1252 ones.
+_NEAREST = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2015": "\u2014", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ", "\u2002": " ", "\u2003": " ", "\u200b": "", "\u2032": "'", "\u2033": '"', "\u2044": "/"})
+
+
+def drawable(text: str) -> str:
+    """``text`` in the standard fonts' encoding (Windows-1252): near equivalents, else ``?``."""
+    return text.translate(_NEAREST).encode("cp1252", "replace").decode("cp1252")
+
+
 def _page_fits(items: list[tuple[TextBox, str]]) -> list[tuple]:
     """Each block's font, size and lines; the paragraphs of one font and size on a page
     share the smallest size any of them needed, so the body text stays even."""
@@ -466,7 +521,7 @@ def _page_fits(items: list[tuple[TextBox, str]]) -> list[tuple]:
     fits = []
     for box, text in items:
         font = standard_font(box.font)
-        text = text.encode("cp1252", "replace").decode("cp1252")  # the standard fonts' encoding
+        text = drawable(text)
         size, lines = fit(text, font, box)
         fits.append([box, font, text, size, lines])
     shared: dict = {}
