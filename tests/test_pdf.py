@@ -188,6 +188,14 @@ def test_text_that_does_not_fit_shrinks_then_overflows_below_never_cut():
     assert " ".join(lines) == text  # every word is drawn (below the box)
 
 
+def test_lines_join_into_one_text_with_broken_words_mended():
+    from translate.formats.pdf import _join_lines
+
+    assert _join_lines(["Det norske sam-", "funnet er  ", "SOHR-", "leder i Nord-", "Norge – 15 sivile"]) == (
+        "Det norske samfunnet er SOHR-leder i Nord-Norge – 15 sivile"
+    )
+
+
 def test_font_names_map_to_standard_fonts():
     assert standard_font("TimesNewRomanPS-BoldItalicMT") == "Times-BoldItalic"
     assert standard_font("Arial-BoldMT") == "Helvetica-Bold"

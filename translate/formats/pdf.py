@@ -298,14 +298,15 @@ def _reading_order(groups: list[list[_Line]], width: float) -> list[list[_Line]]
 
 
 def _join_lines(lines: list[str]) -> str:
-    """One line of text: a word broken with a hyphen at a line end is joined again."""
+    """One line of text: a word broken with a hyphen at a line end is joined again
+    (``sam-|funnet`` -> ``samfunnet``; ``SOHR-|leder``, ``Nord-|Norge`` keep their hyphen)."""
     text = ""
     for line in lines:
         line = " ".join(line.split())
         if not line:
             continue
-        if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
-            text = text[:-1] + line
+        if text.endswith("-") and len(text) > 1 and text[-2].isalnum() and line[:1].isalnum():
+            text = (text[:-1] if text[-2].islower() and line[:1].islower() else text) + line
         else:
             text = f"{text} {line}" if text else line
     return text
