@@ -132,3 +132,22 @@ def form_text_pdf() -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def ocr_pdf() -> bytes:
+    """A scan with an OCR layer: a page-size image and, over it, invisible text (render mode 3)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = BytesIO()
+    canvas = Canvas(out, pagesize=PAGE)
+    canvas.drawImage(ImageReader(_photo()), 0, 0, PAGE[0], PAGE[1])
+    text = canvas.beginText(MARGIN, 700)
+    text.setTextRenderMode(3)
+    text.setFont("Times-Roman", 12)
+    for line in ("Regjeringen legger fram budsjettet i dag.", "Det blir dyrere å kjøre bil i Oslo."):
+        text.textLine(line)
+    canvas.drawText(text)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

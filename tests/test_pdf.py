@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pdf_samples import IMAGE_BOX, LINK_RECT, LINK_URL, PAGE, form_text_pdf, scanned_pdf, seed_pdf
+from pdf_samples import IMAGE_BOX, LINK_RECT, LINK_URL, PAGE, form_text_pdf, ocr_pdf, scanned_pdf, seed_pdf
 from translate.article import HEADING
 from translate.errors import InputError
 from translate.formats import detect_format, read_document, write_document
@@ -167,6 +167,22 @@ def test_rotated_page_is_read_and_redrawn_as_it_is_seen():
     for block in changed:
         box = block.node
         assert any(abs(b.node.x0 - box.x0) < 2 and abs(b.node.y1 - box.y1) < 3 and b.source[:12] == drawable(block.target)[:12] for b in again)
+
+
+def test_ocr_layer_of_a_scan_gets_its_english_on_white_over_the_scanned_words():
+    import pypdfium2 as pdfium
+
+    data = ocr_pdf()
+    document, english = roundtrip(data, "skannet.pdf")
+    assert "REGJERINGEN LEGGER FRAM BUDSJETTET I DAG." in " ".join(words(english).split())
+    box = document.article.blocks[0].node
+
+    def pixels(pdf: bytes):
+        image = pdfium.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("RGB")
+        return image.crop((round(box.x0), round(PAGE[1] - box.y1), round(box.x1), round(PAGE[1] - box.y0))).getcolors(1 << 20)
+
+    assert (255, 255, 255) not in {color for _, color in pixels(data)}  # only the photo there before
+    assert (255, 255, 255) in {color for _, color in pixels(english)}  # the scanned words covered
 
 
 def test_unchanged_pdf_is_written_back_whole(one_column):

@@ -21,6 +21,9 @@ even. Text that still does not fit at that size is
 drawn anyway, continuing below the box: nothing is cut. Blocks whose text did not change
 (a number, an English quote, a name) are left exactly as they were, in their own font.
 
+A block whose text was invisible (render mode 3: the OCR layer of a scan) gets its
+English in black on a white box over the scanned words.
+
 Reading order (for ``--format text|markdown|json``): on each page, blocks that cross the
 middle of the page are full width; between two of them, the blocks of the left column come
 before those of the right column, each top to bottom. Headings are found from font size
@@ -382,33 +385,40 @@ def write(document: Document) -> bytes:
         reader.decrypt("")
     writer = PdfWriter(clone_from=reader)
     if changed:
-        overlay = PdfReader(BytesIO(_overlay(writer, changed)))
+        hidden = {}
         for number, items in changed.items():
-            page = writer.pages[number]
-            _remove_text(page, writer, [box for box, _ in items])
-            page.merge_page(overlay.pages[sorted(changed).index(number)])
+            hidden[number] = _remove_text(writer.pages[number], writer, [box for box, _ in items])
+        overlay = PdfReader(BytesIO(_overlay(writer, changed, hidden)))
+        for number in changed:
+            writer.pages[number].merge_page(overlay.pages[sorted(changed).index(number)])
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def _remove_text(page, writer, boxes: list[TextBox]) -> None:
-    """Drop the text-showing operators that start inside one of ``boxes`` (page content only)."""
+def _remove_text(page, writer, boxes: list[TextBox]) -> set[int]:
+    """Drop the text-showing operators that start inside one of ``boxes`` (page content only).
+
+    Returns the boxes whose text was all invisible (render mode 3: the OCR layer of a scan):
+    their English is drawn on white over the scanned words."""
     from pypdf.generic import ContentStream
 
     contents = page.get_contents()
     if contents is None:
-        return
+        return set()
     stream = contents if isinstance(contents, ContentStream) else ContentStream(contents, writer)
     kept = []
     ctm, stack = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), []
     tm = lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    leading = 0.0
+    leading, render = 0.0, 0
+    visible, invisible = set(), set()
     for operands, operator in stream.operations:
         if operator == b"q":
-            stack.append(ctm)
+            stack.append((ctm, leading, render))
         elif operator == b"Q":
-            ctm = stack.pop() if stack else ctm
+            ctm, leading, render = stack.pop() if stack else (ctm, leading, render)
+        elif operator == b"Tr" and len(operands) == 1:
+            render = int(_numbers(operands)[0])
         elif operator == b"cm" and len(operands) == 6:
             ctm = _multiply(_numbers(operands), ctm)
         elif operator == b"BT":
@@ -426,11 +436,14 @@ def _remove_text(page, writer, boxes: list[TextBox]) -> None:
             tm = lm = _multiply((1.0, 0.0, 0.0, 1.0, 0.0, -leading), lm)
         if operator in _SHOW:
             x, y = _multiply(_multiply(tm, ctm), boxes[0].view)[4:]
-            if any(_inside(x, y, box) for box in boxes):
+            inside = [i for i, box in enumerate(boxes) if _inside(x, y, box)]
+            if inside:
+                (invisible if render in (3, 7) else visible).add(inside[0])
                 continue
         kept.append((operands, operator))
     stream.operations = kept
     page.replace_contents(stream)
+    return invisible - visible
 
 
 def _numbers(operands) -> tuple:
@@ -449,7 +462,7 @@ def _inside(x: float, y: float, box: TextBox) -> bool:
     return box.x0 - margin <= x <= box.x1 + margin and box.y0 - margin <= y <= box.y1 + margin
 
 
-def _overlay(writer, changed: dict[int, list[tuple[TextBox, str]]]) -> bytes:
+def _overlay(writer, changed: dict[int, list[tuple[TextBox, str]]], hidden: dict[int, set[int]]) -> bytes:
     """A PDF with one page per changed page, holding the English of its changed blocks."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -459,8 +472,8 @@ def _overlay(writer, changed: dict[int, list[tuple[TextBox, str]]]) -> bytes:
         box = writer.pages[number].mediabox
         canvas.setPageSize((float(box.right), float(box.top)))
         canvas.transform(*_inverse(changed[number][0][0].view))  # draw in the page as seen
-        for text_box, font, text, size, lines in _page_fits(changed[number]):
-            _draw(canvas, text_box, font, size, lines)
+        for index, (text_box, font, text, size, lines) in enumerate(_page_fits(changed[number])):
+            _draw(canvas, text_box, font, size, lines, on_white=index in hidden.get(number, ()))
         canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -538,11 +551,15 @@ def _page_fits(items: list[tuple[TextBox, str]]) -> list[tuple]:
     return [tuple(item) for item in fits]
 
 
-def _draw(canvas, box: TextBox, font: str, size: float, lines: list[str]) -> None:
+def _draw(canvas, box: TextBox, font: str, size: float, lines: list[str], on_white: bool = False) -> None:
     from reportlab.pdfbase.pdfmetrics import getAscent
 
     canvas.saveState()
-    if len(box.color) == 1:
+    if on_white:  # an OCR layer: cover the scanned words, write the English in black
+        canvas.setFillGray(1)
+        canvas.rect(box.x0 - 1, box.y0 - 1, box.x1 - box.x0 + 2, box.y1 - box.y0 + 2, stroke=0, fill=1)
+        canvas.setFillGray(0)
+    elif len(box.color) == 1:
         canvas.setFillGray(box.color[0])
     elif len(box.color) == 3:
         canvas.setFillColorRGB(*box.color)
