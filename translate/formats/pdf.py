@@ -369,9 +369,21 @@ def _box(page: int, view: tuple, group: list[_Line]) -> TextBox:
 
 def write(document: Document) -> bytes:
     """The original PDF with each changed block's text removed and its English drawn in its box."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
 
     _quiet()
+    try:
+        return _write(document)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
+        reason = str(error).strip().rstrip(".") or type(error).__name__
+        raise InputError(
+            f"{document.source.path} cannot be rewritten as a PDF ({reason}). Pass --format text, markdown or json for its English."
+        ) from None
+
+
+def _write(document: Document) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
     state: PdfState = document.state
     changed: dict[int, list[tuple[TextBox, str]]] = {}
     for block in document.article.blocks:
