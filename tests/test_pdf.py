@@ -118,6 +118,17 @@ def test_refused_with_one_sentence(data, needle):
     assert str(caught.value).count(". ") <= 2 and "\n" not in str(caught.value)
 
 
+def test_input_limits_bound_pages_and_page_content():
+    from translate.formats.limits import InputLimits
+
+    data = seed_pdf(columns=2, pages=3)
+    with pytest.raises(InputError, match=r"has 3 pages, over the pdf-pages limit of 2\. .*--input-limit pdf-pages=N"):
+        read_document(data, "lang.pdf", limits=InputLimits(pdf_pages=2))
+    with pytest.raises(InputError, match=r"of content on page 1, over the document-mb limit"):
+        read_document(data, "lang.pdf", limits=InputLimits(document_mb=0.001))
+    assert read_document(data, "lang.pdf", limits=InputLimits(pdf_pages=3)).article.blocks
+
+
 # ----------------------------------------------------------------------------- writing
 
 
@@ -296,12 +307,13 @@ def test_cli_pdf_to_pdf_markdown_and_json(two_columns, model_args, tmp_path):
         ("skann.pdf", scanned_pdf, "no text layer"),
         ("avkuttet.pdf", lambda: seed_pdf()[:-600], "truncated"),
         ("falsk.pdf", lambda: b"Dette er ikke en PDF.", "not a PDF"),
+        ("lang.pdf", lambda: seed_pdf(pages=2), "pdf-pages limit of 1"),
     ],
 )
 def test_bad_pdfs_exit_2_without_traceback(name, data, needle, tmp_path, model_args):
     path = tmp_path / name
     path.write_bytes(data())
-    result = run_cli("translate", path, *model_args)
+    result = run_cli("translate", path, "--input-limit", "pdf-pages=1", *model_args)
     assert result.exit_code == 2, result.output
     assert needle in result.stderr and "Traceback" not in result.output
 

@@ -115,7 +115,25 @@ def _open(data: bytes, label: str):
         raise _damaged(label, error) from None
     if count == 0:
         raise InputError(f"{label} is a PDF without pages. Check the file.")
+    _check_limits(reader, label, count)
     return reader
+
+
+def _check_limits(reader, label: str, count: int) -> None:
+    """The input limits (``translate.formats.limits``): pages, and each page's content inflated."""
+    from pypdf.errors import PdfReadError
+
+    from translate.formats import limits
+
+    if count > limits.active().pdf_pages:
+        raise limits.refusal(label, f"has {count} pages", "pdf-pages")
+    for number, page in enumerate(reader.pages, 1):
+        try:
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
+            raise _damaged(label, error) from None
+        limits.check_size(label, size, "document-mb", f"has {size / limits.MIB:.1f} MiB of content on page {number}")
 
 
 def read(data: bytes, label: str) -> Document:
