@@ -17,8 +17,8 @@ width; if the lines do not fit the box height, the size is lowered in 4% steps d
 half the original size (never below 4 pt). A one-line block (a heading, a label) first
 shrinks on its one line and wraps only if that is not enough. The paragraphs of one font
 and size on a page then share the smallest size any of them needed, so body text stays
-even. Text that still does not fit at that size is
-drawn anyway, continuing below the box: nothing is cut. Blocks whose text did not change
+even. Text that still does not fit at that size is drawn anyway, continuing below the
+box: nothing is cut. Blocks whose text did not change
 (a number, an English quote, a name) are left exactly as they were, in their own font.
 
 A block whose text was invisible (render mode 3: the OCR layer of a scan) gets its
@@ -39,14 +39,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import BytesIO
 
 from translate.article import HEADING, PARAGRAPH, Article, text_block
 from translate.errors import InputError
-from translate.formats import Document, source_text
+from translate.formats import PDF_MAGIC, Document, source_text
 
-MAGIC = b"%PDF-"
 # A heading's size is at least this much above the body size.
 HEADING_RATIO = 1.15
 HEADING_MAX_LINES = 3
@@ -57,6 +56,8 @@ MIN_SIZE = 4.0
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 _SHOW = {b"Tj", b"TJ", b"'", b'"'}
+# What pypdf raises on a damaged file (besides its own PdfReadError).
+_BROKEN = (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError)
 
 
 @dataclass
@@ -79,9 +80,9 @@ class TextBox:
 
 @dataclass
 class PdfState:
+    """What the writer needs besides the blocks (whose ``node`` is their TextBox)."""
+
     data: bytes
-    pages: int
-    boxes: list[TextBox] = field(default_factory=list)
 
 
 def _quiet() -> None:
@@ -100,7 +101,7 @@ def _open(data: bytes, label: str):
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    if MAGIC not in data[:1024]:
+    if PDF_MAGIC not in data[:1024]:
         raise InputError(f"{label} is not a PDF (no %PDF- header). Check the file or pass --from.")
     if b"%%EOF" not in data[-4096:]:  # the libraries would recover what they can: refuse instead
         raise InputError(f"{label} is a truncated PDF (it has no %%EOF end marker); it cannot be read whole. Check the file or download it again.")
@@ -111,7 +112,7 @@ def _open(data: bytes, label: str):
         count = len(reader.pages)
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
+    except (PdfReadError, *_BROKEN) as error:
         raise _damaged(label, error) from None
     if count == 0:
         raise InputError(f"{label} is a PDF without pages. Check the file.")
@@ -131,7 +132,7 @@ def _check_limits(reader, label: str, count: int) -> None:
         try:
             contents = page.get_contents()
             size = len(contents.get_data()) if contents is not None else 0
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
+        except (PdfReadError, *_BROKEN) as error:
             raise _damaged(label, error) from None
         limits.check_size(label, size, "document-mb", f"has {size / limits.MIB:.1f} MiB of content on page {number}")
 
@@ -153,7 +154,7 @@ def read(data: bytes, label: str) -> Document:
             "Run OCR on it first (for example ocrmypdf) and try again."
         )
     body = _body_size(pages)
-    blocks, boxes = [], []
+    blocks = []
     for number, (width, view, groups) in enumerate(pages):
         ordered = _reading_order(groups, width)
         for index, group in enumerate(ordered):
@@ -164,12 +165,11 @@ def read(data: bytes, label: str) -> Document:
             heading = box.size >= body * HEADING_RATIO and box.lines <= HEADING_MAX_LINES
             block = text_block(HEADING if heading else PARAGRAPH, text, f"page {number + 1}#b{index + 1}", node=box)
             blocks.append(block)
-            boxes.append(box)
     article = Article(blocks, format="pdf")
     title = next((b.source for b in blocks if b.kind == HEADING), None)
     if title:
         article.metadata["title"] = title
-    state = PdfState(data, len(pages), boxes)
+    state = PdfState(data)
     return Document("pdf", article, source_text(data, label, article, "utf-8", []), state=state)
 
 
@@ -392,7 +392,7 @@ def write(document: Document) -> bytes:
     _quiet()
     try:
         return _write(document)
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
+    except (PdfReadError, *_BROKEN) as error:
         reason = str(error).strip().rstrip(".") or type(error).__name__
         raise InputError(
             f"{document.source.path} cannot be rewritten as a PDF ({reason}). Pass --format text, markdown or json for its English."
