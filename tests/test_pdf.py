@@ -77,6 +77,8 @@ def test_detected_from_magic_and_extension(one_column):
     assert detect_format("no-extension", one_column) == "pdf"
     with pytest.raises(InputError, match="not a PDF"):
         detect_format("fake.pdf", b"Dette er ikke en PDF.")
+    assert detect_format("junk-first.pdf", b"junk\n" + one_column) == "pdf"  # as readers accept it
+    assert detect_format("notat.txt", "Filen starter med %PDF-1.7, sa han.".encode()) == "txt"
 
 
 def test_two_columns_read_left_column_first_and_heading_from_font_size(two_columns):

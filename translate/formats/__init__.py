@@ -109,7 +109,7 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             f"{path_or_name or 'The input'} is a legacy Word .doc file; only .docx is read. "
             "Save it as .docx (Word: File > Save As) and try again."
         )
-    if PDF_MAGIC in head[:1024]:
+    if head.lstrip().startswith(PDF_MAGIC) or (name.endswith(".pdf") and PDF_MAGIC in head[:1024]):
         return "pdf"
     if name.endswith(".pdf"):
         raise InputError(f"{path_or_name} is not a PDF (no %PDF- header). Check the file or pass --from.")
