@@ -134,12 +134,13 @@ def test_input_limits_bound_pages_and_page_content():
 # ----------------------------------------------------------------------------- writing
 
 
-@pytest.mark.parametrize("columns", [1, 2])
-def test_norwegian_pdf_english_replaces_the_text_and_keeps_the_rest(columns):
-    data = seed_pdf(columns=columns)
+@pytest.mark.parametrize("columns, pages", [(1, 1), (2, 3)])
+def test_norwegian_pdf_english_replaces_the_text_and_keeps_the_rest(columns, pages):
+    data = seed_pdf(columns=columns, pages=pages)
     document, english = roundtrip(data)
     out = reader(english)
-    assert len(out.pages) == len(reader(data).pages) == 1
+    assert len(out.pages) == len(reader(data).pages) == pages
+    assert [b.location.split("#")[0] for b in document.article.blocks][-1] == f"page {pages}"
     assert skeleton(english) == skeleton(data)  # page sizes, the link, the image
     assert skeleton(data)[0][2] == [("/Link", [round(v, 2) for v in LINK_RECT], LINK_URL)]
     assert skeleton(data)[0][3]  # there is an image to keep
