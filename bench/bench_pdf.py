@@ -42,11 +42,11 @@ def fill(document, changed: bool) -> None:
         sentence.target = sentence.source.upper() + " (en)" if changed and sentence.translate else sentence.source
 
 
-def measure(data: bytes, changed: bool, repeats: int) -> tuple[float, float, int, int]:
+def measure(data: bytes, changed: bool, repeats: int) -> tuple[float, float, int, int, int]:
     from translate.formats import read_document, write_document
 
     best_read = best_write = float("inf")
-    blocks = size = 0
+    blocks = size = sentences = 0
     for _ in range(repeats):
         started = time.process_time()
         document = read_document(data, "bench.pdf")
@@ -56,8 +56,8 @@ def measure(data: bytes, changed: bool, repeats: int) -> tuple[float, float, int
         out = write_document(document)
         write_s = time.process_time() - started
         best_read, best_write = min(best_read, read_s), min(best_write, write_s)
-        blocks, size = len(document.article.blocks), len(out)
-    return best_read, best_write, blocks, size
+        blocks, size, sentences = len(document.article.blocks), len(out), len(document.article.sentences())
+    return best_read, best_write, blocks, size, sentences
 
 
 def main() -> None:
@@ -76,8 +76,8 @@ def main() -> None:
     read_document(data, "warm-up.pdf")
     rows = []
     for label, changed in (("identity (no block changes)", False), ("every block changed", True)):
-        read_s, write_s, blocks, size = measure(data, changed, args.repeats)
-        rows.append((label, read_s, write_s, blocks, size))
+        read_s, write_s, blocks, size, sentences = measure(data, changed, args.repeats)
+        rows.append((label, read_s, write_s, blocks, size, sentences))
     n = args.pages
     lines = [
         "",
@@ -90,12 +90,13 @@ def main() -> None:
         f"python bench/bench_pdf.py --pages {n} --repeats {args.repeats}",
         "```",
         "",
-        "| English | blocks | read s/page | write s/page | read + write s/page | output bytes |",
-        "|---|---|---|---|---|---|",
+        "| English | blocks | sentences | read s/page | write s/page | read + write s/page | per sentence | output bytes |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for label, read_s, write_s, blocks, size in rows:
+    for label, read_s, write_s, blocks, size, sentences in rows:
         lines.append(
-            f"| {label} | {blocks} | {read_s / n:.4f} | {write_s / n:.4f} | **{(read_s + write_s) / n:.4f}** | {size:,} |"
+            f"| {label} | {blocks} | {sentences} | {read_s / n:.4f} | {write_s / n:.4f} | **{(read_s + write_s) / n:.4f}** "
+            f"| {(read_s + write_s) / sentences * 1000:.1f} ms | {size:,} |"
         )
     load = os.getloadavg()[0]
     lines += [
