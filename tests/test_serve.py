@@ -294,12 +294,18 @@ def test_bad_form_posts_and_broken_json_are_400(server):
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["error"]
     no_file = httpx.post(server.url + "/translate_file", data={"source": "nb", "target": "en"})
     assert no_file.status_code == 400 and "missing file parameter" in no_file.json()["error"]
-    pdf = httpx.post(
+    sheet = httpx.post(
+        server.url + "/translate_file",
+        data={"source": "nb", "target": "en"},
+        files={"file": ("a.xlsx", b"PK\x03\x04", "application/octet-stream")},
+    )
+    assert sheet.status_code == 400 and ".xlsx is not supported" in sheet.json()["error"]
+    pdf = httpx.post(  # a PDF is read (translate/formats/pdf.py), but not a cut-off one
         server.url + "/translate_file",
         data={"source": "nb", "target": "en"},
         files={"file": ("a.pdf", b"%PDF-1.4", "application/pdf")},
     )
-    assert pdf.status_code == 400 and ".pdf is not supported" in pdf.json()["error"]
+    assert pdf.status_code == 400 and "truncated PDF" in pdf.json()["error"]
     binary = httpx.post(
         server.url + "/translate_file",
         data={"source": "nb", "target": "en"},

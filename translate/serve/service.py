@@ -54,6 +54,7 @@ MEDIA_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "srt": "application/x-subrip",
     "vtt": "text/vtt; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
 
