@@ -160,6 +160,8 @@ class Collector:
             element = stack.pop()
             if not isinstance(element.tag, str) or localname(element) in self.rules.skip:
                 continue  # a script or an svg in a link is kept whole, not a block
+            if self.rules.is_inline(element) and self.rules.keeps(element):
+                continue  # so is a kept inline element (an ODF footnote with its own paragraphs)
             stack.extend(element)
             if self.rules.is_inline(element):
                 continue
