@@ -213,6 +213,8 @@ def _decide(own: dict[str, float], words: int, context: dict[str, float], declar
             return _best(context)  # a weak North Germanic guess in a document that is not
         mixed = {code: own.get(code, 0.0) + _FAMILY_CONTEXT * context.get(code, 0.0) for code in NORTH_GERMANIC}
         top = _best(mixed)
+        if top not in NORWEGIAN and mixed["nb"] + mixed["nn"] > mixed[top]:
+            top = _best(mixed, NORWEGIAN)  # Bokmål and Nynorsk split one vote: Norwegian
     if not declared or declared == top:
         return top
     clear = words > _SHORT_WORDS and own.get(top, 0.0) >= _OVERRIDE_DECLARED
