@@ -54,6 +54,16 @@ BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=MAX_BEAM_SIZE, h
 CacheDirOpt = Annotated[
     Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR, else the default cache folder).")
 ]
+ThreadsOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--threads",
+        min=1,
+        max=1024,
+        envvar="NB2EN_THREADS",
+        help="CPU threads for the model (default: $NB2EN_THREADS, else the CPUs this process may use). Never changes the output.",
+    ),
+]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
@@ -113,6 +123,7 @@ TRANSLATION_OPTIONS = [
     _option("backend", BackendOpt, Backend.auto),
     _option("device", DeviceOpt, Device.auto),
     _option("beam_size", BeamOpt, 4),
+    _option("threads", ThreadsOpt, None),
     _option("cache_dir", CacheDirOpt, None),
     _option("no_cache", NoCacheOpt, False),
     _option("encoding", EncodingOpt, None),
@@ -179,6 +190,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         backend=shared.get("backend", Backend.auto),
         device=shared.get("device", Device.auto),
         beam_size=shared.get("beam_size", 4),
+        threads=shared.get("threads"),
         cache_dir=shared.get("cache_dir"),
         use_cache=not shared.get("no_cache", False),
         encoding=shared.get("encoding"),

@@ -117,6 +117,7 @@ class Translator:
             self.choice,
             DecodingSettings(beam_size=settings.beam_size),
             cache_dir=settings.cache_dir,
+            threads=settings.threads,
         )
         self.cache = cache if cache is not None else open_cache(settings)
         self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)

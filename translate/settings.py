@@ -110,6 +110,9 @@ class Settings:
     backend: Backend = Backend.auto
     device: Device = Device.auto
     beam_size: int = 4
+    # CPU threads for the model; None: the CPUs this process may use. Speed only, so it is
+    # in no cache key or fingerprint.
+    threads: int | None = None
     repair: bool = True
     cache_dir: Path | None = None
     use_cache: bool = True
@@ -137,6 +140,8 @@ class Settings:
         set_(self, "summarizer", _choice(Summarizer, self.summarizer, "summarizer"))
         if not isinstance(self.beam_size, int) or not 1 <= self.beam_size <= MAX_BEAM_SIZE:
             raise UsageError(f"Beam size must be a whole number from 1 to {MAX_BEAM_SIZE}, not {self.beam_size!r}.")
+        if self.threads is not None and (not isinstance(self.threads, int) or not 1 <= self.threads <= 1024):
+            raise UsageError(f"Threads must be a whole number from 1 to 1024, not {self.threads!r}.")
         if self.cache_dir is not None:
             set_(self, "cache_dir", Path(self.cache_dir))
         if self.glossary is not None:
