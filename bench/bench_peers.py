@@ -39,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -164,15 +165,19 @@ def libretranslate_worker(port: int) -> None:
 
 def prepare_package(model_dir: Path, converted: Path, packages: Path) -> None:
     """An Argos package whose ``model`` is nb2en's converted copy (the same file on both sides)."""
-    package = packages / "translate-nb_en-bench"
     shutil.rmtree(packages, ignore_errors=True)
-    package.mkdir(parents=True)
-    (package / "model").symlink_to(converted)
-    shutil.copy(model_dir / "source.spm", package / "sentencepiece.model")
-    (package / "metadata.json").write_text(json.dumps({
-        "package_version": "1.0", "argos_version": "1.9.0", "from_code": "nb", "from_name": "Norwegian Bokmål",
-        "to_code": "en", "to_name": "English", "type": "translate",
-    }))
+    # LibreTranslate goes to the network for its package index when fewer than two packages
+    # are installed, so an en->nb twin (never used) keeps it offline.
+    for source, target in (("nb", "en"), ("en", "nb")):
+        package = packages / f"translate-{source}_{target}-bench"
+        package.mkdir(parents=True)
+        (package / "model").symlink_to(converted)
+        shutil.copy(model_dir / "source.spm", package / "sentencepiece.model")
+        names = {"nb": "Norwegian Bokmål", "en": "English"}
+        (package / "metadata.json").write_text(json.dumps({
+            "package_version": "1.0", "argos_version": "1.9.0", "from_code": source, "from_name": names[source],
+            "to_code": target, "to_name": names[target], "type": "translate",
+        }))
 
 
 def convert_for_nb2en(model_dir: Path, cache_dir: Path) -> Path:
@@ -260,6 +265,8 @@ def wait_up(url: str, process: subprocess.Popen, limit: float = 600) -> None:
         try:
             post(url + "/translate", {"q": "Hei.", "source": "nb", "target": "en"})
             return
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{url} answered {error.code}: {error.read()[:300]!r}") from None
         except OSError:
             time.sleep(1)
     raise RuntimeError("server did not come up")
@@ -308,11 +315,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", default="article,files,batch,serve")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--articles", type=int, default=40)
+    parser.add_argument("--batch-rounds", type=int, default=None, help="Rounds for the batch row (default: --rounds).")
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--clients", default="1,16")
     parser.add_argument("--threads", type=int, default=None, help="Intra-op threads on both sides (default: usable CPUs).")
     parser.add_argument("--beam-size", type=int, default=4)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "out" / "peers")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="Also serve from this nb2en source tree (e.g. `git archive` of main before a change), as 'nb2en-baseline'.")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -373,7 +383,8 @@ def main(argv: list[str] | None = None) -> None:
                              {"op": "batch", "dir": str(args.work / "ntrex"), "out": str(args.work / "peer-ntrex-out")}))
             for label, our_job, peer_job in jobs:
                 runs = {"nb2en": [], "peer": []}
-                for round_ in range(args.rounds):
+                rounds = (args.batch_rounds or args.rounds) if our_job["op"] == "batch" else args.rounds
+                for round_ in range(rounds):
                     order = [("nb2en", ours, our_job), ("peer", peer, peer_job)]
                     for side, worker, job in order if round_ % 2 == 0 else order[::-1]:
                         runs[side].append({**worker.run(job), "load": os.getloadavg()[0]})
@@ -400,22 +411,30 @@ def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, 
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
-    ports = {"nb2en": free_port(), "libretranslate": free_port()}
+    def nb2en_serve(port: int, src: Path, thread_option: bool) -> subprocess.Popen:
+        command = [sys.executable, "-m", "translate", "serve", "--port", str(port), "--model", str(model_dir),
+                   "--backend", "ctranslate2", "--device", "cpu", "--beam-size", str(args.beam_size),
+                   "--cache-dir", str(cache_dir), "--no-cache"]
+        if thread_option:
+            command += ["--threads", str(threads)]
+        return subprocess.Popen(command, env={**env, "PYTHONPATH": str(src)}, cwd=src, stdout=subprocess.DEVNULL)
+
+    names = ["nb2en", "libretranslate"] + (["nb2en-baseline"] if args.baseline_src else [])
+    ports = {name: free_port() for name in names}
     servers = {
-        "nb2en": subprocess.Popen([sys.executable, "-m", "translate", "serve", "--port", str(ports["nb2en"]), "--model",
-                                   str(model_dir), "--backend", "ctranslate2", "--device", "cpu", "--beam-size",
-                                   str(args.beam_size), "--threads", str(threads), "--cache-dir", str(cache_dir),
-                                   "--no-cache"], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL),
+        "nb2en": nb2en_serve(ports["nb2en"], REPO_ROOT, True),
         "libretranslate": subprocess.Popen([args.peers_python, __file__, "--worker", "libretranslate",
                                             str(ports["libretranslate"])], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL),
     }
-    phases: dict = {"nb2en": {}, "libretranslate": {}}
+    if args.baseline_src:  # its threads: every usable CPU, like --threads's default
+        servers["nb2en-baseline"] = nb2en_serve(ports["nb2en-baseline"], args.baseline_src.resolve(), False)
+    phases: dict = {name: {} for name in names}
     try:
         for name, server in servers.items():
             wait_up(f"http://127.0.0.1:{ports[name]}", server)
         for round_ in range(args.rounds):
             for clients in [int(c) for c in args.clients.split(",")]:
-                order = ["nb2en", "libretranslate"] if round_ % 2 == 0 else ["libretranslate", "nb2en"]
+                order = names if round_ % 2 == 0 else names[::-1]
                 for name in order:
                     phase = load_phase(f"http://127.0.0.1:{ports[name]}", sentences, clients, args.seconds)
                     phase["load"] = os.getloadavg()[0]
