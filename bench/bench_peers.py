@@ -86,7 +86,7 @@ def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int) -> Non
     counts = count_decoded_tokens()
     from translate.batch import BatchOptions
     from translate.batch.run import run_batch
-    from translate.cli import read_article
+    from translate.commands.article import read_article
     from translate.pipeline import Translator, prepare_document, translate_prepared
     from translate.render import render_output
     from translate.settings import Settings
@@ -171,7 +171,7 @@ def prepare_package(model_dir: Path, converted: Path, packages: Path) -> None:
     for source, target in (("nb", "en"), ("en", "nb")):
         package = packages / f"translate-{source}_{target}-bench"
         package.mkdir(parents=True)
-        (package / "model").symlink_to(converted)
+        (package / "model").symlink_to(Path(converted).resolve())
         shutil.copy(model_dir / "source.spm", package / "sentencepiece.model")
         names = {"nb": "Norwegian Bokmål", "en": "English"}
         (package / "metadata.json").write_text(json.dumps({
@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     from translate.backends.base import default_threads
 
     threads = args.threads or default_threads()
+    args.work = args.work.resolve()
     rows = args.rows.split(",")
     results: dict = {"threads": threads, "beam": args.beam_size, "load_start": loadavg(), "models": {}}
     files = seed_files(args.work / "seed")

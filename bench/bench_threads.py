@@ -1,6 +1,9 @@
 """Model threads under a competing load: the default (one per usable CPU) vs fewer.
 
-    python bench/bench_threads.py --threads 2,1 --rounds 3 [--burn N]
+    python bench/bench_threads.py --threads 2,1,2p --rounds 3 [--burn N]
+
+A trailing ``p`` runs that thread count with ``OMP_WAIT_POLICY=PASSIVE`` (CTranslate2's
+OpenMP threads sleep instead of spinning while they wait for work).
 
 Runs ``nb2en translate <seed article> --no-cache --threads N`` in fresh processes, the thread
 counts interleaved round by round (A B, B A, ...), with the realistic-length bench model
@@ -53,13 +56,14 @@ def main(argv: list[str] | None = None) -> None:
         burners = [multiprocessing.Process(target=burn, args=(stop_at,), daemon=True) for _ in range(args.burn)]
         for p in burners:
             p.start()
-    counts = [int(t) for t in args.threads.split(",")]
-    runs: dict[int, list[tuple[float, float, float]]] = {n: [] for n in counts}
+    counts = args.threads.split(",")
+    runs: dict[str, list[tuple[float, float, float]]] = {n: [] for n in counts}
     try:
         for round_ in range(args.rounds):
             for n in counts if round_ % 2 == 0 else counts[::-1]:
                 started = time.perf_counter()
-                process = subprocess.Popen(command + ["--threads", str(n)], env=env, stdout=subprocess.DEVNULL)
+                run_env = {**env, "OMP_WAIT_POLICY": "PASSIVE"} if n.endswith("p") else env
+                process = subprocess.Popen(command + ["--threads", n.rstrip("p")], env=run_env, stdout=subprocess.DEVNULL)
                 _, status, usage = os.wait4(process.pid, 0)
                 wall = time.perf_counter() - started
                 runs[n].append((wall, usage.ru_utime + usage.ru_stime, os.getloadavg()[0]))

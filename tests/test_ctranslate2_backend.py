@@ -191,6 +191,7 @@ def test_threads_option_reaches_the_backend_and_changes_no_output(tiny_marian_di
     with Translator(Settings(model=str(tiny_marian_dir), threads=1, use_cache=False)) as translator:
         translator.backend.ensure_loaded()
         assert translator.backend.intra_threads == 1
+    assert os.environ.get("OMP_WAIT_POLICY")  # PASSIVE unless the user chose (idle threads sleep)
     outputs = []
     for args, env in (([], {}), (["--threads", "1"], {}), ([], {"NB2EN_THREADS": "2"})):
         result = CliRunner().invoke(

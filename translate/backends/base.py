@@ -38,6 +38,18 @@ def default_threads() -> int:
     return usable_cpu_count()
 
 
+def passive_openmp_waits() -> None:
+    """Let idle OpenMP threads sleep instead of spin (unless the user set OMP_WAIT_POLICY).
+
+    CTranslate2 and torch run their threads with OpenMP (libgomp), which spins while it
+    waits for work. On a machine other processes already load, the spinning threads take
+    the cores the working ones need: measured (bench/RESULTS.md, "Threads under load") the
+    seed article took 43 s with 2 spinning threads, 48 s with 1 thread and 32 s with 2
+    passive ones. Must run before the library is first imported (libgomp reads it then).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 @dataclass(frozen=True)
 class DecodingSettings:
     """Everything about decoding that changes the output (so it goes into cache keys)."""

@@ -17,7 +17,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from translate.backends.base import TranslationBackend, default_threads, usable_cpu_count  # noqa: F401 (re-exported)
+from translate.backends.base import (  # noqa: F401 (usable_cpu_count re-exported)
+    TranslationBackend,
+    default_threads,
+    passive_openmp_waits,
+    usable_cpu_count,
+)
 from translate.errors import ModelLoadError
 from translate.models import input_token_limit
 
@@ -76,6 +81,7 @@ class CTranslate2Backend(TranslationBackend):
 
     def load(self) -> None:
         self._require_spm()
+        passive_openmp_waits()
         import ctranslate2
         import sentencepiece
 
@@ -119,6 +125,7 @@ class CTranslate2Backend(TranslationBackend):
         from translate.cache import resolve_cache_dir
 
         self._require_spm()
+        passive_openmp_waits()
         quantization = conversion_quantization(self.compute_type)
         target = converted_model_dir(resolve_cache_dir(self.cache_dir), self.model.id, self.model.revision, quantization)
         if (target / _COMPLETE_MARKER).is_file():
