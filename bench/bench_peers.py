@@ -82,7 +82,7 @@ def serve_jobs(run, counts: dict) -> None:
         print(json.dumps({"s": seconds, **{k: counts[k] - before[k] for k in counts}}), flush=True)
 
 
-def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int) -> None:
+def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int, repair: bool = True) -> None:
     counts = count_decoded_tokens()
     from translate.batch import BatchOptions
     from translate.batch.run import run_batch
@@ -92,7 +92,7 @@ def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int) -> Non
     from translate.settings import Settings
 
     settings = Settings(model=model_dir, backend="ctranslate2", device="cpu", beam_size=beam, threads=threads,
-                        cache_dir=Path(cache_dir), use_cache=False, output_format="same")
+                        cache_dir=Path(cache_dir), use_cache=False, output_format="same", repair=repair)
     translator = Translator(settings)
     translator.translate_misses(["Dette er en setning for å varme opp modellen."])
 
@@ -171,7 +171,17 @@ def prepare_package(model_dir: Path, converted: Path, packages: Path) -> None:
     for source, target in (("nb", "en"), ("en", "nb")):
         package = packages / f"translate-{source}_{target}-bench"
         package.mkdir(parents=True)
-        (package / "model").symlink_to(Path(converted).resolve())
+        # The same weights file; only config.json differs: Marian models expect "</s>" after
+        # the source, which nb2en appends itself and Argos does not, so the package's copy
+        # of the config asks CTranslate2 to append it (without it the realistic model never
+        # stops: it stops when its attention reaches the source's "</s>").
+        model = package / "model"
+        model.mkdir()
+        for item in Path(converted).resolve().iterdir():
+            if item.name != "config.json":
+                (model / item.name).symlink_to(item)
+        config = json.loads((Path(converted) / "config.json").read_text())
+        (model / "config.json").write_text(json.dumps({**config, "add_source_eos": True}, indent=1))
         shutil.copy(model_dir / "source.spm", package / "sentencepiece.model")
         names = {"nb": "Norwegian Bokmål", "en": "English"}
         (package / "metadata.json").write_text(json.dumps({
@@ -321,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="Intra-op threads on both sides (default: usable CPUs).")
     parser.add_argument("--beam-size", type=int, default=4)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "out" / "peers")
+    parser.add_argument("--no-repair", action="store_true",
+                        help="nb2en without the faithfulness repair (what a model whose outputs pass the checks costs).")
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="Also serve from this nb2en source tree (e.g. `git archive` of main before a change), as 'nb2en-baseline'.")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -329,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         kind, *rest = args.worker
         if kind == "nb2en":
-            nb2en_worker(rest[0], rest[1], int(rest[2]), int(rest[3]))
+            nb2en_worker(rest[0], rest[1], int(rest[2]), int(rest[3]), rest[4:] != ["no-repair"])
         elif kind == "argos":
             argos_worker()
         else:
@@ -368,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n== model base-{stop} ({converted})", flush=True)
         if {"article", "files", "batch"} & set(rows):
             ours = Worker([sys.executable, __file__, "--worker", "nb2en", str(model_dir), str(cache_dir), str(threads),
-                           str(args.beam_size)], env)
+                           str(args.beam_size)] + (["no-repair"] if args.no_repair else []), env)
             peer = Worker([args.peers_python, __file__, "--worker", "argos"], env)
             jobs = []
             if "article" in rows:
