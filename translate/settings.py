@@ -58,6 +58,13 @@ class InputFormat(str, Enum):
     md = "md"
     docx = "docx"
     nitf = "nitf"
+    odt = "odt"
+    odp = "odp"
+    fodt = "fodt"
+    fodp = "fodp"
+    pptx = "pptx"
+    srt = "srt"
+    vtt = "vtt"
 
 
 class InlineAlignment(str, Enum):
@@ -141,9 +148,17 @@ class Settings:
     summary_style: SummaryStyle = SummaryStyle.short
     summarizer: Summarizer = Summarizer.abstractive
     summary_model: str = DEFAULT_SUMMARY_MODEL
+    # Input limits (``translate.formats.limits.InputLimits``, or ``NAME=VALUE`` items as
+    # ``--input-limit`` gives them; None: the defaults and $NB2EN_INPUT_LIMITS). They decide
+    # what is refused, never what an output says, so they are in no key or fingerprint.
+    input_limits: object = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        from translate.formats import limits
+
+        if not isinstance(self.input_limits, limits.InputLimits):
+            set_(self, "input_limits", limits.resolve(self.input_limits))
         set_(self, "model", str(self.model) if self.model else DEFAULT_TRANSLATION_MODEL)
         set_(self, "summary_model", str(self.summary_model) if self.summary_model else DEFAULT_SUMMARY_MODEL)
         set_(self, "backend", _choice(Backend, self.backend, "backend"))

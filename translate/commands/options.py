@@ -57,6 +57,15 @@ GlossaryOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+InputLimitOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--input-limit",
+        metavar="NAME=VALUE",
+        help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+    ),
+]
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
@@ -111,6 +120,7 @@ TRANSLATION_OPTIONS = [
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("input_limit", InputLimitOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -185,6 +195,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_style=shared.get("style", SummaryStyle.short),
         summarizer=shared.get("summarizer", Summarizer.abstractive),
         summary_model=shared.get("summary_model"),
+        input_limits=shared.get("input_limit"),
     )
 
 
