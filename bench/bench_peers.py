@@ -86,7 +86,7 @@ def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int, repair
     counts = count_decoded_tokens()
     from translate.batch import BatchOptions
     from translate.batch.run import run_batch
-    from translate.commands.article import read_article
+    from translate.formats import open_document
     from translate.pipeline import Translator, prepare_document, translate_prepared
     from translate.render import render_output
     from translate.settings import Settings
@@ -98,7 +98,7 @@ def nb2en_worker(model_dir: str, cache_dir: str, threads: int, beam: int, repair
 
     def run(job: dict) -> None:
         if job["op"] == "file":
-            document = read_article(job["path"])
+            document = open_document(job["path"])
             result = translate_prepared([prepare_document(document)], translator)[0]
             Path(job["out"]).write_bytes(_as_bytes(render_output(result, settings.output_format)))
         else:
