@@ -55,6 +55,11 @@ CacheDirOpt = Annotated[
     Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR, else the default cache folder).")
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+MemoryDirOpt = Annotated[
+    Optional[Path],
+    typer.Option("--memory-dir", help="Translation memory folder (default: $NB2EN_MEMORY_DIR, else the per-user data folder)."),
+]
+NoMemoryOpt = Annotated[bool, typer.Option("--no-memory", help="Do not use the translation memory (human English) for this run.")]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
@@ -68,7 +73,9 @@ GlossaryOpt = Annotated[
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
+    typer.Option(
+        "--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown, json or xliff (XLIFF 1.2 for CAT tools)."
+    ),
 ]
 FromOpt = Annotated[
     Optional[InputFormat],
@@ -119,6 +126,8 @@ TRANSLATION_OPTIONS = [
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("memory_dir", MemoryDirOpt, None),
+    _option("no_memory", NoMemoryOpt, False),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -190,6 +199,8 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_style=shared.get("style", SummaryStyle.short),
         summarizer=shared.get("summarizer", Summarizer.abstractive),
         summary_model=shared.get("summary_model"),
+        memory_dir=shared.get("memory_dir"),
+        use_memory=not shared.get("no_memory", False),
     )
 
 
@@ -677,7 +688,7 @@ def models_check(
         from translate.modelcheck import run_model_check
         from translate.pipeline import Translator
 
-        settings = Settings(model=model, backend=backend, device=device, cache_dir=cache_dir, use_cache=False)
+        settings = Settings(model=model, backend=backend, device=device, cache_dir=cache_dir, use_cache=False, use_memory=False)
         with Translator(settings) as translator:
             report = run_model_check(translator)
         for line in report.lines():
@@ -701,7 +712,7 @@ def models_convert(
     def work() -> int:
         from translate.pipeline import Translator
 
-        settings = Settings(model=model, backend=Backend.ctranslate2, device=device, cache_dir=cache_dir, use_cache=False)
+        settings = Settings(model=model, backend=Backend.ctranslate2, device=device, cache_dir=cache_dir, use_cache=False, use_memory=False)
         with Translator(settings) as translator:
             typer.echo(str(translator.backend.ensure_converted()))
         return EXIT_OK
@@ -872,6 +883,11 @@ def eval_progress(label: str):
     if not sys.stderr.isatty():
         return None
     return lambda done, total: typer.echo(f"nb2en: {label}: translated {done}/{total} lines", err=True)
+
+
+from translate.commands import memory as memory_command  # noqa: E402 - interim, until the commands split lands
+
+app.add_typer(memory_command.app, name="memory")
 
 
 def main() -> None:
