@@ -10,16 +10,20 @@ trimmed (``normalize``): the English, when it was made and changed, and where it
 ``generation()`` and ``changed_since()`` tell a batch rerun which sentences changed since a
 file was written (only those files are redone).
 
-Near misses (``near``): an FTS5 index over the sources finds a few candidates sharing the
-query's longest words, and rapidfuzz's ratio (normalized Indel similarity) keeps one of
+Near misses (``near``): each source is stored with ``NEAR_BANDS`` MinHash band keys over its
+words (locality-sensitive hashing: two sentences that share almost all their words share a
+band with near certainty; unrelated ones almost never), so candidates are a few index seeks
+whatever the memory's size; rapidfuzz's ratio (normalized Indel similarity) then keeps one of
 ``NEAR_MIN_SCORE`` or more. They are suggestions only; the pipeline never applies them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sqlite3
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -33,9 +37,16 @@ DB_NAME = "memory.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
 NEAR_MIN_SCORE = 95.0
-# Candidates the FTS index hands to the fuzzy scorer, and the query words it searches for.
-NEAR_CANDIDATES = 24
-NEAR_QUERY_WORDS = 8
+# MinHash LSH: bands of rows hashes each. A sentence with one word of 15 changed (word
+# Jaccard ~0.88) shares a band with probability 1 - (1 - 0.88^3)^5 > 0.99, with two changed
+# (0.76) ~0.9; one sharing half its words (0.33) ~0.17; unrelated ones almost never.
+NEAR_BANDS, NEAR_ROWS = 5, 3
+NEAR_CANDIDATES = 64
+# Short sentences (few words: one changed word moves the Jaccard a lot) also get one key per
+# word left out, plus one for all their words: a substituted, added or dropped word matches exactly.
+NEAR_SHORT_WORDS = 12
+_PRIME = (1 << 61) - 1
+_LAYOUT = struct.Struct("<16I")  # a 64-byte BLAKE2b digest as 16 hash values (NEAR_BANDS * NEAR_ROWS <= 16)
 _CHUNK = 500
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -50,15 +61,8 @@ _SCHEMA = [
            seq INTEGER NOT NULL
        )""",
     "CREATE INDEX IF NOT EXISTS entries_seq ON entries(seq)",
-]
-# The near-miss index follows the entries table through triggers (an external-content FTS5 table).
-_FTS_SCHEMA = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS near USING fts5(
-           source, content='entries', content_rowid='id', tokenize='unicode61 remove_diacritics 0')""",
-    """CREATE TRIGGER IF NOT EXISTS entries_ai AFTER INSERT ON entries BEGIN
-           INSERT INTO near(rowid, source) VALUES (new.id, new.source); END""",
-    """CREATE TRIGGER IF NOT EXISTS entries_ad AFTER DELETE ON entries BEGIN
-           INSERT INTO near(near, rowid, source) VALUES ('delete', old.id, old.source); END""",
+    # The near-miss index: an entry's MinHash band keys (its source never changes; updates change the English).
+    "CREATE TABLE IF NOT EXISTS near_keys (key INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID",
 ]
 
 
@@ -66,6 +70,30 @@ _FTS_SCHEMA = [
 def normalize(text: str) -> str:
     """The lookup form of a sentence: whitespace runs collapsed to one space, ends trimmed."""
     return " ".join(text.split())
+
+
+def near_keys(text: str) -> list[int]:
+    """The MinHash band keys of a sentence's words (lowercased); none without words.
+
+    Each word's hash values are the 32-bit words of one BLAKE2b digest; the signature is
+    their column-wise minimum over the words. Short sentences add their leave-one-out keys.
+    """
+    sequence = _WORD.findall(text.lower())
+    words = set(sequence)
+    if not words:
+        return []
+    mins = [min(column) for column in zip(*(_LAYOUT.unpack(hashlib.blake2b(w.encode("utf-8")).digest()) for w in words))]
+    keys = []
+    for band in range(NEAR_BANDS):
+        key = band
+        for value in mins[band * NEAR_ROWS : (band + 1) * NEAR_ROWS]:
+            key = (key << 32 | value) % _PRIME
+        keys.append(key)
+    if len(sequence) <= NEAR_SHORT_WORDS:
+        for left_out in range(-1, len(sequence)):
+            kept = "\x1f".join(word for k, word in enumerate(sequence) if k != left_out)
+            keys.append(int.from_bytes(hashlib.blake2b(kept.encode("utf-8"), digest_size=8).digest(), "little") >> 1)
+    return keys
 
 
 def default_memory_dir() -> Path:
@@ -156,7 +184,6 @@ class Memory:
         self.path = memory_db_path(directory)
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
-        self.fts = True
         if create or self.path.exists():
             self._open()
 
@@ -180,15 +207,8 @@ class Memory:
                 db.execute("BEGIN IMMEDIATE")
                 for statement in _SCHEMA:
                     db.execute(statement)
-                try:
-                    for statement in _FTS_SCHEMA:
-                        db.execute(statement)
-                except sqlite3.OperationalError:
-                    self.fts = False  # an SQLite without FTS5: exact lookups only
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("COMMIT")
-            else:
-                self.fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'near'").fetchone() is not None
         except sqlite3.Error as error:
             self.close()
             raise MemoryStoreError(
@@ -201,6 +221,15 @@ class Memory:
                 f"Cannot open the translation memory at {self.path} ({error.strerror or error}). "
                 "Pass --memory-dir with a writable folder, or --no-memory."
             ) from None
+
+    def _ready(self) -> bool:
+        """Whether there is a database to read; one made since this object was opened is opened now
+        (a server whose memory gets its first entry from ``/suggest``)."""
+        if self._db is None and self.path.exists():
+            with self._lock:
+                if self._db is None:
+                    self._open()
+        return self._db is not None
 
     def close(self) -> None:
         with self._lock:
@@ -220,7 +249,7 @@ class Memory:
         """The entries for ``texts`` (any whitespace), keyed by their normalized text."""
         wanted = sorted({normalize(text) for text in texts} - {""})
         found: dict[str, Entry] = {}
-        if self._db is None or not wanted:
+        if not wanted or not self._ready():
             return found
         with self._lock:
             for start in range(0, len(wanted), _CHUNK):
@@ -234,26 +263,23 @@ class Memory:
 
     def near(self, text: str) -> NearMiss | None:
         """The closest entry scoring ``NEAR_MIN_SCORE`` or more (an exact one is a hit, not a near miss)."""
-        if self._db is None or not self.fts:
+        if not self._ready():
             return None
         query = normalize(text)
-        words = sorted({w for w in _WORD.findall(query) if len(w) > 1}, key=lambda w: (-len(w), w))[:NEAR_QUERY_WORDS]
-        if not words:
+        keys = near_keys(query)
+        if not keys:
             return None
         from rapidfuzz import fuzz
 
         # A ratio of 95 or more bounds the length difference: |a - b| <= 0.05 (a + b).
         low, high = int(len(query) * 0.95 / 1.05), int(len(query) * 1.05 / 0.95) + 1
-        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        marks = ",".join("?" * len(keys))
         with self._lock:
-            try:
-                rows = self._db.execute(
-                    "SELECT e.source, e.target, e.origin FROM near JOIN entries e ON e.id = near.rowid "
-                    "WHERE near MATCH ? AND length(e.source) BETWEEN ? AND ? ORDER BY near.rank LIMIT ?",
-                    (match, low, high, NEAR_CANDIDATES),
-                ).fetchall()
-            except sqlite3.OperationalError:
-                return None
+            rows = self._db.execute(
+                f"SELECT e.source, e.target, e.origin FROM entries e WHERE e.id IN "
+                f"(SELECT DISTINCT id FROM near_keys WHERE key IN ({marks})) AND length(e.source) BETWEEN ? AND ? LIMIT ?",
+                (*keys, low, high, NEAR_CANDIDATES),
+            ).fetchall()
         best: NearMiss | None = None
         for source, target, origin in rows:
             if source == query:
@@ -265,35 +291,35 @@ class Memory:
 
     def generation(self) -> int:
         """The number of the latest change (0 for an empty memory)."""
-        if self._db is None:
+        if not self._ready():
             return 0
         with self._lock:
             return self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM entries").fetchone()[0]
 
     def changed_since(self, generation: int) -> set[str]:
         """Normalized sources added or changed after ``generation``."""
-        if self._db is None:
+        if not self._ready():
             return set()
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT source FROM entries WHERE seq > ?", (generation,))}
 
     def entries(self) -> list[Entry]:
         """Every entry, oldest first (for export)."""
-        if self._db is None:
+        if not self._ready():
             return []
         with self._lock:
             rows = self._db.execute("SELECT source, target, origin, created, updated FROM entries ORDER BY id").fetchall()
         return [Entry(*row) for row in rows]
 
     def count(self) -> int:
-        if self._db is None:
+        if not self._ready():
             return 0
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
 
     def stats(self) -> dict:
         by_origin: dict[str, int] = {}
-        if self._db is not None:
+        if self._ready():
             with self._lock:
                 for origin, count in self._db.execute("SELECT origin, COUNT(*) FROM entries GROUP BY origin"):
                     by_origin[origin] = count
@@ -329,6 +355,7 @@ class Memory:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM entries").fetchone()[0]
+                next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0]
                 items = list(latest.items())
                 existing: dict[str, str] = {}
                 for start in range(0, len(items), _CHUNK):
@@ -339,14 +366,18 @@ class Memory:
                 for source, target in items:
                     if source not in existing:
                         seq += 1
-                        inserts.append((source, target, origin, now, now, seq))
+                        inserts.append((next_id + len(inserts), source, target, origin, now, now, seq))
                     elif existing[source] != target:
                         seq += 1
                         updates.append((target, origin, now, seq, source))
                     else:
                         counts.unchanged += 1
                 db.executemany(
-                    "INSERT INTO entries(source, target, origin, created, updated, seq) VALUES (?, ?, ?, ?, ?, ?)", inserts
+                    "INSERT INTO entries(id, source, target, origin, created, updated, seq) VALUES (?, ?, ?, ?, ?, ?, ?)", inserts
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO near_keys(key, id) VALUES (?, ?)",
+                    ((key, row[0]) for row in inserts for key in near_keys(row[1])),
                 )
                 db.executemany("UPDATE entries SET target = ?, origin = ?, updated = ?, seq = ? WHERE source = ?", updates)
                 db.execute("COMMIT")
@@ -361,6 +392,35 @@ class Memory:
                 raise
         counts.added, counts.updated = len(inserts), len(updates)
         return counts
+
+
+class Suggestions:
+    """Where ``POST /suggest`` (and the page's in-place correction) store a reader's English.
+
+    LibreTranslate's parameters: ``q`` the Norwegian, ``s`` the English, ``source`` and
+    ``target`` the languages. The pair is stored as one entry (its text normalized), origin
+    ``/suggest``; only Norwegian to English is accepted (``auto`` counts as Norwegian).
+    """
+
+    ORIGIN = "/suggest"
+
+    def __init__(self, memory: "Memory"):
+        self.memory = memory
+
+    def add(self, q: str, s: str, source: str, target: str) -> ImportCounts:
+        from translate.errors import UsageError
+        from translate.memory_io import is_english, is_norwegian
+
+        if not (source == "auto" or is_norwegian(source)) or not is_english(target):
+            raise UsageError(
+                f"Suggestions are kept for Norwegian to English only, not {source} to {target}."
+            )
+        if not normalize(q) or not normalize(s):
+            raise UsageError("Invalid request: q and s must not be empty")
+        return self.memory.put_many([(q, s)], origin=self.ORIGIN)
+
+    def close(self) -> None:
+        self.memory.close()
 
 
 def open_memory(memory_dir: str | Path | None = None, enabled: bool = True) -> Memory | NullMemory:

@@ -131,6 +131,8 @@ class Translator:
         self.cache = cache if cache is not None else open_cache(settings)
         # Human translations, looked up before the cache (translate.memory).
         self.memory = memory if memory is not None else open_memory(settings)
+        # Near misses cost a fuzzy lookup per sentence: only where the output shows them.
+        self.near_misses = settings.shows_suggestions
         self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)
         # Misses per call to ``translate_misses`` (and per cache commit). A sentence's
         # translation does not depend on the others in its call, so an engine with many
@@ -197,7 +199,7 @@ class Translator:
             else:
                 others.append(s)
         sentences = others
-        if self.memory.enabled:
+        if self.memory.enabled and self.near_misses:
             for s in sentences:
                 s.suggestion = self.memory.near(s.source) if s.translate else None
         wanted = [s for s in sentences if s.translate]

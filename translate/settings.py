@@ -238,6 +238,11 @@ class Settings:
             },
         )
 
+    @property
+    def shows_suggestions(self) -> bool:
+        """Whether the output shows near misses from the memory (JSON, XLIFF); others skip the lookup."""
+        return self.use_memory and self.output_format in (OutputFormat.json, OutputFormat.xliff)
+
     def memory_fields(self, generation: int, path: str | None) -> dict:
         """What a batch state line records of the memory: the generation its output saw, and which memory.
 
