@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from translate.cli import EXIT_OK, PLAIN_HELP, DebugOpt, MemoryDirOpt, run_guarded  # interim, until the commands split lands
+from translate.commands.guard import EXIT_OK, run_guarded
+from translate.commands.options import PLAIN_HELP, DebugOpt, MemoryDirOpt
 
 app = typer.Typer(
     help="Import, export or count the translation memory (human English used before any model).",
