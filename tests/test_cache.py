@@ -411,8 +411,10 @@ def test_migrations_upgrade_an_old_cache_and_keep_its_rows(cache_dir, monkeypatc
 def test_unwritable_cache_folder_is_a_cache_error(tmp_path):
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x", encoding="utf-8")
-    with pytest.raises(CacheError, match="nb2en cache clear"):
+    # Issue 20: a folder that cannot be created is not a damaged cache: no "cache clear".
+    with pytest.raises(CacheError, match="cannot be created") as caught:
         Cache(blocker / "cache")
+    assert "cache clear" not in str(caught.value) and "--cache-dir" in str(caught.value)
 
 
 # --- the cache commands ----------------------------------------------------------------------------

@@ -141,7 +141,14 @@ class Cache:
         return not (os.access(self.path, os.W_OK) and os.access(self.directory, os.W_OK | os.X_OK))
 
     def _open_read_write(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file in the way, a read-only parent: not a damaged cache
+            raise CachePermissionError(
+                self.directory,
+                f"the folder cannot be created: {error.strerror or error}",
+                "Pass --cache-dir with a folder that can be created, or --no-cache.",
+            ) from None
         if not self.path.exists() and not os.access(self.directory, os.W_OK | os.X_OK):
             raise CachePermissionError(self.path, "its folder is not writable, so the cache cannot be created")
         self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)

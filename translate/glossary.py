@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translate.errors import UsageError
+from translate.io import file_kind
 
 _WORD_START = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -141,6 +142,13 @@ class Glossary:
 def load_glossary(path: str | Path) -> Glossary:
     """Read and validate a glossary file; raise ``GlossaryError`` naming FILE:LINE."""
     path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None  # missing or unreadable: reading it says which
+    kind = file_kind(mode) if mode is not None else None
+    if kind is not None and kind != "a folder":  # a FIFO would block, a device never end
+        raise GlossaryError(f"{path}: is {kind}, not a glossary file; only regular files are read. Pass a TSV file to --glossary.")
     try:
         data = path.read_bytes()
     except FileNotFoundError:

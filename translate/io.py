@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import os
 import re
+import stat
 import sys
 import tempfile
 import unicodedata
@@ -45,10 +46,78 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def read_input(path: str | Path) -> bytes:
-    """The raw bytes of ``path`` (or stdin for ``-``), with a clear error for a missing or unreadable file."""
+    """The raw bytes of ``path`` (or stdin for ``-``), with a clear error for a missing or unreadable file.
+
+    Only a regular file is opened (a FIFO would block, a device never end), and none larger
+    than the ``file-mb`` input limit is read.
+    """
+    from translate.formats import limits
+
+    cap = limits.active().bytes("file_mb")
     if str(path) == STDIN:
-        return sys.stdin.buffer.read()
-    return _read_bytes(Path(path))
+        data = sys.stdin.buffer.read(cap + 1)
+        limits.check_size("The standard input", len(data), "file-mb", "is larger")
+        return data
+    path = Path(path)
+    require_regular_file(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    limits.check_size(str(path), size, "file-mb", f"is {size / limits.MIB:.1f} MiB")
+    return _read_bytes(path)
+
+
+# What a path is when it is not a regular file, for the messages that refuse it.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """``'a named pipe (FIFO)'``... for a mode that is not a regular file; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def require_regular_file(path: str | Path, what: str = "file", error=InputError) -> None:
+    """Refuse (before opening it) a path that is missing or not a regular file: opening a FIFO
+    blocks, a device never ends. ``what`` names the file in the message (``glossary``...)."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise error(f"No such {what}: {path}. Check the path and try again.") from None
+    except OSError as failure:
+        raise error(f"Cannot read {path}: {failure.strerror or failure}.") from None
+    kind = file_kind(mode)
+    if kind == "a folder" and what == "file":
+        raise error(f"{path} is a folder, not a file. Pass one article file, or use `nb2en batch` for a folder.")
+    if kind is not None:
+        raise error(f"{path} is {kind}, not a regular file; only regular files are read. Pass a {what} path.")
+
+
+def require_regular_output(path: str | Path) -> None:
+    """Refuse an output path that exists and is not a regular file (a device, FIFO, socket):
+    replacing it would destroy it (``-o /dev/null`` as root), writing into it is not a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing (or unreadable: the write says why)
+    kind = file_kind(mode)
+    if kind is not None and kind != "a folder":
+        raise OutputError(
+            f"Cannot write {path}: it is {kind}, not a regular file; outputs are only written to regular files. "
+            "Choose another output path."
+        )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -178,6 +247,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     a half-written file that a resumed batch would mistake for done.
     """
     path = Path(path)
+    require_regular_output(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -193,6 +263,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
+        require_regular_output(path)  # made while we wrote? still never replaced
         os.replace(tmp_name, path)
     except OSError as error:
         Path(tmp_name).unlink(missing_ok=True)

@@ -142,9 +142,17 @@ class Settings:
     # The translation memory (translate.memory): where it lives, and whether to use it.
     memory_dir: Path | None = None
     use_memory: bool = True
+    # Input limits (``translate.formats.limits.InputLimits``, or ``NAME=VALUE`` items as
+    # ``--input-limit`` gives them; None: the defaults and $NB2EN_INPUT_LIMITS). They decide
+    # what is refused, never what an output says, so they are in no key or fingerprint.
+    input_limits: object = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        from translate.formats import limits
+
+        if not isinstance(self.input_limits, limits.InputLimits):
+            set_(self, "input_limits", limits.resolve(self.input_limits))
         set_(self, "model", str(self.model) if self.model else DEFAULT_TRANSLATION_MODEL)
         set_(self, "summary_model", str(self.summary_model) if self.summary_model else DEFAULT_SUMMARY_MODEL)
         set_(self, "backend", _choice(Backend, self.backend, "backend"))

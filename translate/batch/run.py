@@ -151,12 +151,14 @@ class _Executor:
         if item.problem:
             self.finisher.fail(item, item.problem)
             return None
+        from translate.formats import limits as input_limits
         from translate.formats import read_document
 
         data = None
         try:
-            data = read_input(item.source)
-            document = read_document(data, str(item.source), self.settings.input_format, self.settings.encoding)
+            with input_limits.using(self.settings.input_limits):
+                data = read_input(item.source)
+                document = read_document(data, str(item.source), self.settings.input_format, self.settings.encoding)
         except EXPECTED_ERRORS as error:
             if data is not None and item.source_sha256 is None:
                 item.source_sha256 = sha256_bytes(data)  # the report names the bytes that failed

@@ -17,6 +17,7 @@ from translate.commands.options import (
     EncodingOpt,
     FormatOpt,
     FromOpt,
+    InputLimitOpt,
     OutputOpt,
     PathArg,
     SummaryOpt,
@@ -30,12 +31,14 @@ from translate.settings import InputFormat, OutputFormat, Settings, SummaryForma
 
 
 
-def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None):
+def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None, limits=None):
     """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
+    from translate.formats import limits as input_limits
     from translate.formats import read_document
     from translate.io import read_input
 
-    return read_document(read_input(path), path, input_format, encoding)
+    with input_limits.using(limits):
+        return read_document(read_input(path), path, input_format, encoding)
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -53,7 +56,7 @@ def translate_one(path: str, settings: Settings, summarizer=None, output: Option
     """Read, translate and (with a summarizer) summarize one article; print its warnings."""
     from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
 
-    document = read_article(path, settings.input_format, settings.encoding)
+    document = read_article(path, settings.input_format, settings.encoding, settings.input_limits)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
         result = translate_prepared([prepare_document(document)], translator)[0]
@@ -114,13 +117,21 @@ def summarize(
     run_guarded(shared["debug"], work)
 
 
-def split(path: PathArg, encoding: EncodingOpt = None, input_format: FromOpt = None, debug: DebugOpt = False) -> None:
+def split(
+    path: PathArg,
+    encoding: EncodingOpt = None,
+    input_format: FromOpt = None,
+    input_limit: InputLimitOpt = None,
+    debug: DebugOpt = False,
+) -> None:
     """Print the article one sentence per line, with a blank line between blocks (any format)."""
 
     def work() -> int:
         from translate.article import render_sentences
+        from translate.formats.limits import resolve
 
-        sys.stdout.write(render_sentences(read_article(path, input_format, encoding).article))
+        limits = resolve(input_limit)
+        sys.stdout.write(render_sentences(read_article(path, input_format, encoding, limits).article))
         return EXIT_OK
 
     run_guarded(debug, work)

@@ -53,7 +53,9 @@ def check_output(path: str, output: Optional[Path]) -> None:
     if output is None:
         return
     from translate.errors import OutputError, SameFileError
+    from translate.io import require_regular_output
 
+    require_regular_output(output)  # a device, FIFO or socket is never replaced (as root neither)
     if output.is_dir():
         raise OutputError(f"Cannot write {output}: it is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
     if path != "-" and output.exists():

@@ -52,6 +52,15 @@ GlossaryOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+InputLimitOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--input-limit",
+        metavar="NAME=VALUE",
+        help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+    ),
+]
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option(
@@ -109,6 +118,7 @@ TRANSLATION_OPTIONS = [
     _option("glossary", GlossaryOpt, None),
     _option("memory_dir", MemoryDirOpt, None),
     _option("no_memory", NoMemoryOpt, False),
+    _option("input_limit", InputLimitOpt, None),
 ]
 SUMMARY_OPTIONS = [
     _option("style", StyleOpt, SummaryStyle.short),
@@ -184,6 +194,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_model=shared.get("summary_model"),
         memory_dir=shared.get("memory_dir"),
         use_memory=not shared.get("no_memory", False),
+        input_limits=shared.get("input_limit"),
     )
 
 

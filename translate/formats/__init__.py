@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from io import BytesIO
 from pathlib import PurePath
 
 from translate.article import Article
-from translate.errors import InputError, UsageError
+from translate.errors import InputError, Nb2enError, UsageError
 from translate.io import SourceText
 
 # name -> (module, default extension of the output, extensions read, binary output)
@@ -37,6 +38,9 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
 }
 ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream an Office-encrypted (agile or standard) .docx/.xlsx/.pptx is stored in, in its
+# OLE compound file's directory (UTF-16LE names).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ZIP_MAGIC = b"PK\x03\x04"
 _SNIFF = 4096
 
@@ -93,6 +97,11 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
     """
     name = str(path_or_name or "").lower()
     head = data[:_SNIFF]
+    if head.startswith(OLE_MAGIC) and _ENCRYPTED_PACKAGE in data:
+        raise InputError(
+            f"{path_or_name or 'The input'} is an encrypted (password-protected) Office document. "
+            "Remove the password in Word (File > Info > Protect Document), save it, and try again."
+        )
     if head.startswith(OLE_MAGIC) or (name.endswith(".doc") and not head.startswith(ZIP_MAGIC)):
         raise InputError(
             f"{path_or_name or 'The input'} is a legacy Word .doc file; only .docx is read. "
@@ -123,7 +132,7 @@ def _is_docx(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
+    except Exception:  # noqa: BLE001 - any damage means "not a readable .docx"; the reader words it
         return False
 
 
@@ -151,17 +160,63 @@ def _looks_like_html(head: bytes) -> bool:
     return _first_element_name(head) in ("html", "head", "body")
 
 
-def read_document(data: bytes, label: str, fmt: str | None = None, encoding: str | None = None) -> Document:
+def read_document(
+    data: bytes, label: str, fmt: str | None = None, encoding: str | None = None, limits=None
+) -> Document:
     """Read ``data`` in format ``fmt`` (detected from ``label`` and the content when None).
 
     ``encoding`` applies to plain text (the structured formats declare their own).
+    ``limits`` (a ``limits.InputLimits``; default: the environment's) bound the read. A
+    reader's complaint about its input is this file's ``InputError`` (exit 2, a ``failed``
+    row in a batch), whatever the parser raised: never an "unexpected error".
     """
+    from translate.formats import limits as input_limits
+
     started = time.perf_counter()
-    name = normalise_name(getattr(fmt, "value", fmt)) if fmt else detect_format(label, data)
-    reader = get_format(name)
-    document = reader.read(data, label, encoding) if name == "txt" else reader.read(data, label)
+    with input_limits.using(limits):
+        name = normalise_name(getattr(fmt, "value", fmt)) if fmt else detect_format(label, data)
+        if not FORMATS[name][3]:  # a markup or text document is parsed whole: its size is capped
+            input_limits.check_size(label, len(data), "document-mb", f"is {len(data) / input_limits.MIB:.1f} MiB")
+        reader = get_format(name)
+        try:
+            document = reader.read(data, label, encoding) if name == "txt" else reader.read(data, label)
+        except Nb2enError:
+            raise
+        except Exception as error:
+            if not _is_reader_error(error):
+                raise
+            raise InputError(
+                f"{label} cannot be read as {name} ({type(error).__name__}: {_one_line(error)}). "
+                "Check the file, or pass --from with its real format."
+            ) from None
     document.parse_seconds = time.perf_counter() - started
     return document
+
+
+def _reader_errors() -> tuple[type[BaseException], ...]:
+    import struct
+    import zlib
+
+    return (
+        ValueError, RuntimeError, NotImplementedError, LookupError, EOFError, RecursionError,
+        zipfile.BadZipFile, zipfile.LargeZipFile, struct.error, zlib.error,
+    )  # fmt: skip
+
+
+_READER_ERRORS = _reader_errors()
+
+
+def _is_reader_error(error: BaseException) -> bool:
+    """A parser's complaint about its input (not one of our bugs: TypeError, AttributeError...)."""
+    if isinstance(error, _READER_ERRORS):
+        return True
+    lxml = sys.modules.get("lxml.etree")
+    return lxml is not None and isinstance(error, lxml.LxmlError)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 def write_document(document: Document) -> bytes:

@@ -24,13 +24,14 @@ from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
-from translate.formats import Document, source_text
+from translate.formats import Document, limits, source_text
 from translate.formats.inline import TextBuilder, place_spans, spacing_drops
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 DOCUMENT = "word/document.xml"
+STYLES = "word/styles.xml"  # inflated too: its language markers become English
 # Inline wrappers whose runs are part of the paragraph's text.
 WRAPPERS = frozenset("hyperlink ins smartTag fldSimple sdt sdtContent customXml dir bdo moveTo".split())
 # Run content that adds a space to the sentence (and is put back at its place).
@@ -56,8 +57,11 @@ class Part:
 @dataclass
 class DocxState:
     infos: list
+    # The parts inflated (those read or rewritten); every other part is copied through
+    # compressed from ``source``, never inflated.
     contents: dict[str, bytes]
     parts: dict[str, Part] = field(default_factory=dict)
+    source: bytes = b""
 
 
 def _text_parts(names: list[str]) -> list[str]:
@@ -69,10 +73,9 @@ def _text_parts(names: list[str]) -> list[str]:
 
 
 def _open_zip(data: bytes, label: str) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InputError(f"{label} is not a .docx document (not a zip file). Check the file, or pass --from.") from None
+    if not data.startswith(b"PK"):
+        raise InputError(f"{label} is not a .docx document (not a zip file). Check the file, or pass --from.")
+    archive = limits.open_zip(data, label, ".docx document")
     if DOCUMENT not in archive.namelist():
         raise InputError(
             f"{label} is a zip file without {DOCUMENT}, so it is not a Word .docx document. Check the file."
@@ -81,9 +84,8 @@ def _open_zip(data: bytes, label: str) -> zipfile.ZipFile:
 
 
 def _parse_part(name: str, data: bytes, label: str):
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
     try:
-        return etree.parse(BytesIO(data), parser)
+        return limits.parse_xml(data, f"{label} ({name})", huge=True)
     except etree.XMLSyntaxError as error:
         raise InputError(syntax_error_message(f"{label} ({name})", "XML", error)) from None
 
@@ -91,11 +93,11 @@ def _parse_part(name: str, data: bytes, label: str):
 def read(data: bytes, label: str) -> Document:
     archive = _open_zip(data, label)
     infos = archive.infolist()
-    try:
-        contents = {info.filename: archive.read(info.filename) for info in infos}
-    except (zipfile.BadZipFile, OSError, EOFError) as error:  # a damaged entry
-        raise InputError(f"{label} is a damaged .docx ({error}). Open and re-save it in Word.") from None
-    state = DocxState(infos, contents)
+    names = [info.filename for info in infos]
+    budget = limits.ZipBudget()
+    wanted = _text_parts(names) + ([STYLES] if STYLES in names else [])
+    contents = {name: limits.read_member(archive, name, label, budget) for name in wanted}
+    state = DocxState(infos, contents, source=data)
     blocks = []
     for name in _text_parts(list(contents)):
         tree = _parse_part(name, contents[name], label)
@@ -207,7 +209,12 @@ def write(document: Document) -> bytes:
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for info in state.infos:
-            archive.writestr(info, changed.get(info.filename, state.contents[info.filename]))
+            if info.filename in changed:
+                archive.writestr(info, changed[info.filename])
+            elif info.filename in state.contents:
+                archive.writestr(info, state.contents[info.filename])
+            else:
+                limits.copy_raw(archive, state.source, info)
     return out.getvalue()
 
 

@@ -68,6 +68,9 @@ class ServeOptions:
 
 def read_api_keys(path: Path) -> frozenset[str]:
     """API keys from a file: one a line; blank lines and ``#`` comments ignored."""
+    from translate.io import require_regular_file
+
+    require_regular_file(path, "API key file")
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
@@ -305,7 +308,9 @@ class Service:
         from translate.pipeline import prepare_document, summarize_article, translate_prepared
 
         settings = self.options.settings
-        document = read_document(data, label, fmt=settings.input_format, encoding=settings.encoding)
+        document = read_document(
+            data, label, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits
+        )
         result = translate_prepared([prepare_document(document)], self.translator)[0]
         self.metrics.count_article(result.cache.hits, result.cache.misses)
         if summary:
