@@ -97,14 +97,22 @@ def main() -> None:
     tsv.write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
     memory_dir = work / "memory"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    import resource
+
     for label in ("import (all new)", "import again (all unchanged)"):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "translate", "memory", "import", str(tsv), "--memory-dir", str(memory_dir)],
             env=env, capture_output=True, text=True, check=True,
         )
         seconds = time.perf_counter() - started
-        print(f"{label}: {seconds:.2f} s wall ({args.entries / seconds:,.0f} entries/s): {done.stdout.strip()}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(
+            f"{label}: {seconds:.2f} s wall, {cpu:.2f} s CPU ({args.entries / cpu:,.0f} entries per CPU second), "
+            f"load {os.getloadavg()[0]:.1f}: {done.stdout.strip()}"
+        )
     size = sum(p.stat().st_size for p in memory_dir.glob("memory.sqlite3*"))
     print(f"memory file: {size / 1e6:.1f} MB")
 

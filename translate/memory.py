@@ -197,6 +197,7 @@ class Memory:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             db.execute("PRAGMA journal_mode = WAL").fetchone()
             db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA cache_size = -65536")  # 64 MiB: a big import's index pages stay in memory
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise MemoryStoreError(
@@ -375,9 +376,10 @@ class Memory:
                 db.executemany(
                     "INSERT INTO entries(id, source, target, origin, created, updated, seq) VALUES (?, ?, ?, ?, ?, ?, ?)", inserts
                 )
+                # In key order: a B-tree filled in order is many times faster than at random.
                 db.executemany(
                     "INSERT OR IGNORE INTO near_keys(key, id) VALUES (?, ?)",
-                    ((key, row[0]) for row in inserts for key in near_keys(row[1])),
+                    sorted((key, row[0]) for row in inserts for key in near_keys(row[1])),
                 )
                 db.executemany("UPDATE entries SET target = ?, origin = ?, updated = ?, seq = ? WHERE source = ?", updates)
                 db.execute("COMMIT")
