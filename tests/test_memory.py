@@ -410,3 +410,61 @@ def test_fingerprint_changes_without_the_memory():
     identity = {"id": "m"}
     assert Settings().fingerprint(identity) != Settings(use_memory=False).fingerprint(identity)
     assert Settings().sentence_key("Hei.", identity) == Settings(use_memory=False).sentence_key("Hei.", identity)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def test_suggest_off_and_on_on_the_real_server(tiny_marian_dir, tmp_path):
+    import httpx
+    from serve_harness import running_server
+
+    sentence = "Regjeringen la fram statsbudsjettet i dag."
+    pair = {"q": sentence, "s": "The government presented the state budget today.", "source": "nb", "target": "en"}
+    with running_server(tiny_marian_dir, tmp_path / "cache") as server:
+        answer = httpx.post(server.url + "/suggest", json=pair, timeout=60)
+        assert answer.status_code == 403
+        assert answer.json() == {"error": "Suggestions are disabled on this server."}
+    assert entries() == {}
+
+    with running_server(tiny_marian_dir, tmp_path / "cache", suggestions=True) as server:
+        assert httpx.get(server.url + "/frontend/settings", timeout=60).json()["suggestions"] is True
+        answer = httpx.post(server.url + "/suggest", json={**pair, "q": "  " + sentence}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"success": True}
+        with Memory(None, create=False) as memory:
+            stored = memory.lookup([sentence])[sentence]
+        assert (stored.target, stored.origin) == (pair["s"], "/suggest")
+
+        article = httpx.post(
+            server.url + "/v1/articles", json={"text": sentence + "\n\nDet kostet 13 millioner kroner i fjor.\n"}, timeout=120
+        ).json()
+        first, second = sentences(article)
+        assert (first["origin"], first["target"]) == ("memory", pair["s"])
+        assert second["origin"] == "model" and "suggestion" not in second
+
+        # A near miss is shown in the JSON, never applied.
+        httpx.post(server.url + "/suggest", json={**pair, "q": "Det kostet 12 millioner kroner i fjor.", "s": "It cost 12 million kroner last year."}, timeout=60)
+        article = httpx.post(server.url + "/v1/articles", json={"text": "Det kostet 13 millioner kroner i fjor.\n"}, timeout=120).json()
+        (only,) = sentences(article)
+        assert only["origin"] == "cache" and only["suggestion"]["target"] == "It cost 12 million kroner last year."
+
+        wrong = httpx.post(server.url + "/suggest", json={**pair, "source": "de"}, timeout=60)
+        assert wrong.status_code == 400 and "error" in wrong.json()
+
+
+def test_eval_uses_the_memory_and_says_so(tiny_marian_dir, tmp_path):
+    src, ref, tsv = tmp_path / "src.txt", tmp_path / "ref.txt", tmp_path / "fix.tsv"
+    src.write_text("Regjeringen la fram statsbudsjettet i dag.\nDet regnet i Bergen.\n", encoding="utf-8")
+    ref.write_text("The government presented the budget today.\nIt rained in Bergen.\n", encoding="utf-8")
+    tsv.write_text("Det regnet i Bergen.\tIt rained in Bergen.\n", encoding="utf-8")
+    run_cli("memory", "import", tsv)
+    hyp = tmp_path / "hyp.txt"
+    common = ["eval", src, ref, "--model", tiny_marian_dir, "--beam-size", "1", "--no-comet", "--hyp-out", hyp]
+    result = run_cli(*common)
+    assert result.exit_code == 0, result.output
+    assert hyp.read_text(encoding="utf-8").splitlines()[1] == "It rained in Bergen."
+    assert "1 sentence(s) came from the translation memory" in result.stderr
+    result = run_cli(*common, "--no-memory")
+    assert result.exit_code == 0, result.output
+    assert "translation memory" not in result.stderr
