@@ -41,7 +41,7 @@ NEAR_MIN_SCORE = 95.0
 # Jaccard ~0.88) shares a band with probability 1 - (1 - 0.88^3)^5 > 0.99, with two changed
 # (0.76) ~0.9; one sharing half its words (0.33) ~0.17; unrelated ones almost never.
 NEAR_BANDS, NEAR_ROWS = 5, 3
-NEAR_CANDIDATES = 64
+NEAR_CANDIDATES = 16
 # Short sentences (few words: one changed word moves the Jaccard a lot) also get one key per
 # word left out, plus one for all their words: a substituted, added or dropped word matches exactly.
 NEAR_SHORT_WORDS = 12
@@ -276,10 +276,12 @@ class Memory:
         low, high = int(len(query) * 0.95 / 1.05), int(len(query) * 1.05 / 0.95) + 1
         marks = ",".join("?" * len(keys))
         with self._lock:
+            # The entries sharing the most keys first: a near miss shares nearly all of them.
             rows = self._db.execute(
-                f"SELECT e.source, e.target, e.origin FROM entries e WHERE e.id IN "
-                f"(SELECT DISTINCT id FROM near_keys WHERE key IN ({marks})) AND length(e.source) BETWEEN ? AND ? LIMIT ?",
-                (*keys, low, high, NEAR_CANDIDATES),
+                f"SELECT e.source, e.target, e.origin FROM (SELECT id, COUNT(*) AS shared FROM near_keys "
+                f"WHERE key IN ({marks}) GROUP BY id ORDER BY shared DESC LIMIT ?) c JOIN entries e ON e.id = c.id "
+                "WHERE length(e.source) BETWEEN ? AND ?",
+                (*keys, NEAR_CANDIDATES, low, high),
             ).fetchall()
         best: NearMiss | None = None
         for source, target, origin in rows:
