@@ -27,18 +27,7 @@ from translate.commands.options import (
     warn_unused_summary_model,
     with_options,
 )
-from translate.settings import InputFormat, OutputFormat, Settings, SummaryFormat
-
-
-
-def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None, limits=None):
-    """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``."""
-    from translate.formats import limits as input_limits
-    from translate.formats import read_document
-    from translate.io import read_input
-
-    with input_limits.using(limits):
-        return read_document(read_input(path), path, input_format, encoding)
+from translate.settings import OutputFormat, Settings, SummaryFormat
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
@@ -53,15 +42,17 @@ def check_binary_output(path: str, document, settings: Settings, output: Optiona
 
 
 def translate_one(path: str, settings: Settings, summarizer=None, output: Optional[Path] = None):
-    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
-    from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
+    """One article through ``pipeline.translate_document``; print its warnings.
 
-    document = read_article(path, settings.input_format, settings.encoding, settings.input_limits)
+    The input is opened first, so bad input is refused before any model is looked for.
+    """
+    from translate.formats import open_document
+    from translate.pipeline import Translator, translate_document
+
+    document = open_document(path, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
-        result = translate_prepared([prepare_document(document)], translator)[0]
-        if summarizer is not None:
-            summarize_article(result, summarizer, translator.cache)
+        result = translate_document(document, translator, summarizer=summarizer)
     for message in result.warnings:
         warn(message)
     return result
@@ -130,8 +121,10 @@ def split(
         from translate.article import render_sentences
         from translate.formats.limits import resolve
 
+        from translate.formats import open_document
+
         limits = resolve(input_limit)
-        sys.stdout.write(render_sentences(read_article(path, input_format, encoding, limits).article))
+        sys.stdout.write(render_sentences(open_document(path, fmt=input_format, encoding=encoding, limits=limits).article))
         return EXIT_OK
 
     run_guarded(debug, work)

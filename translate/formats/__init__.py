@@ -219,6 +219,25 @@ def _one_line(error: BaseException) -> str:
     return text[:200] + ("..." if len(text) > 200 else "")
 
 
+def open_document(
+    source: bytes | str | os.PathLike,
+    label: str | None = None,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    limits=None,
+) -> Document:
+    """The one way input becomes a Document: a path (``-`` for stdin) is read, bytes are taken
+    as they are (``label`` names them); the format is ``fmt`` (``--from``), else detected.
+    ``limits`` (default: the environment's) bound the read of the file and of the document."""
+    if isinstance(source, (bytes, bytearray)):
+        return read_document(bytes(source), label or "-", fmt, encoding, limits)
+    from translate.formats import limits as input_limits
+    from translate.io import read_input
+
+    with input_limits.using(limits):
+        return read_document(read_input(source), label or str(source), fmt, encoding, limits)
+
+
 def write_document(document: Document) -> bytes:
     """The document with its English, in its own format."""
     return get_format(document.format).write(document)

@@ -251,7 +251,9 @@ class Service:
         A LibreTranslate text is not an NTB file: its first line is never taken for the
         metadata line (``Dato for møtet ...`` is translated like any sentence).
         """
-        articles = [plain_text_article(text) for text in texts]
+        from translate.article import parse_plain_text
+
+        articles = [parse_plain_text(text) for text in texts]
         counts = self.translator.translate_sentences([s for article in articles for s in article.sentences()])
         self.metrics.count_article(counts.hits, counts.misses)
         self.warnings_to_log()
@@ -303,20 +305,14 @@ class Service:
     def translate_document(
         self, data: bytes, label: str, *, summary: bool = False, style: str | None = None
     ):
-        """Read an uploaded or pasted article, translate it (and summarize it); the ArticleResult."""
-        from translate.formats import read_document
-        from translate.pipeline import prepare_document, summarize_article, translate_prepared
+        """An uploaded or pasted article through the one document path (``pipeline.translate_document``)."""
+        from translate.pipeline import translate_document
 
-        settings = self.options.settings
-        document = read_document(
-            data, label, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits
-        )
-        result = translate_prepared([prepare_document(document)], self.translator)[0]
-        self.metrics.count_article(result.cache.hits, result.cache.misses)
+        summarizer = None
         if summary:
-            summarizer = self.summarizer(style or self.options.settings.summary_style.value)
-            with self._summary_lock:  # one summary model, one summary at a time
-                summarize_article(result, summarizer, self.cache)
+            summarizer = OneAtATime(self.summarizer(style or self.options.settings.summary_style.value), self._summary_lock)
+        result = translate_document(data, self.translator, settings=self.options.settings, label=label, summarizer=summarizer)
+        self.metrics.count_article(result.cache.hits, result.cache.misses)
         return result
 
     def summarizer(self, style: str):
@@ -335,26 +331,26 @@ class Service:
         from translate.render import render_output
 
         fmt = result.document.format if result.document is not None else "txt"
-        summary, result.summary = result.summary, None  # the download is the article; the summary is in the JSON
-        try:
-            content = render_output(result, "same")
-        finally:
-            result.summary = summary
+        content = render_output(result, "same", with_summary=False)  # the summary is in the JSON answer
         if isinstance(content, str):
             content = content.encode("utf-8")
         return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
 
 
-def plain_text_article(text: str):
-    """The article model of a plain text: blank-line blocks, no metadata line."""
-    from translate.article import META, PARAGRAPH, parse_article, text_block
+class OneAtATime:
+    """A summarizer shared by request threads: one summary model, so one ``summarize`` at a time
+    (the cache lookup before it, and the translation, need no lock)."""
 
-    article = parse_article(text.strip())
-    if article.blocks and article.blocks[0].kind == META:
-        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
-        article.blocks[0] = text_block(PARAGRAPH, flat)
-        article.metadata = {}
-    return article
+    def __init__(self, summarizer, lock: threading.Lock):
+        self._summarizer = summarizer
+        self._lock = lock
+
+    def __getattr__(self, name: str):
+        return getattr(self._summarizer, name)
+
+    def summarize(self, text: str):
+        with self._lock:
+            return self._summarizer.summarize(text)
 
 
 def check_language_pair(source: str, target: str) -> None:
