@@ -427,6 +427,11 @@ class Suggestions:
         self.memory.close()
 
 
+def suggestion_store(memory_dir: str | Path | None = None) -> Suggestions:
+    """Where a server started with ``--suggestions`` keeps what readers send (made if missing)."""
+    return Suggestions(Memory(memory_dir))
+
+
 def open_memory(memory_dir: str | Path | None = None, enabled: bool = True) -> Memory | NullMemory:
     """The memory a translation reads (never created by a translation; a missing one is empty)."""
     if not enabled:
