@@ -59,6 +59,13 @@ class InputFormat(str, Enum):
     md = "md"
     docx = "docx"
     nitf = "nitf"
+    odt = "odt"
+    odp = "odp"
+    fodt = "fodt"
+    fodp = "fodp"
+    pptx = "pptx"
+    srt = "srt"
+    vtt = "vtt"
 
 
 class InlineAlignment(str, Enum):

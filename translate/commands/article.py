@@ -31,12 +31,13 @@ from translate.settings import OutputFormat, Settings, SummaryFormat
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
-    """A DOCX comes back as a DOCX: binary, so it needs -o (never written to a terminal)."""
+    """A DOCX (ODT, PPTX...) comes back in its own format: binary, so it needs -o (never written to a terminal)."""
     from translate.errors import UsageError
 
     if document.binary and settings.output_format is OutputFormat.same and output is None:
         raise UsageError(
-            f"{path} is a .docx, so its English is a .docx too (binary). Pass -o FILE.docx, "
+            f"{path} is a .{document.format}, so its English is a .{document.format} too (binary). "
+            f"Pass -o FILE.{document.format}, "
             "or --format text, markdown or json to print it."
         )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import sys
 import time
 import zipfile
@@ -35,8 +36,15 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "md": ("markdown", ".md", (".md", ".markdown"), False),
     "docx": ("docx", ".docx", (".docx",), True),
     "nitf": ("nitf", ".xml", (".nitf", ".nitf.xml"), False),
+    "odt": ("odt", ".odt", (".odt", ".ott"), True),
+    "odp": ("odt", ".odp", (".odp", ".otp"), True),
+    "fodt": ("odt", ".fodt", (".fodt",), False),
+    "fodp": ("odt", ".fodp", (".fodp",), False),
+    "pptx": ("pptx", ".pptx", (".pptx",), True),
+    "srt": ("srt", ".srt", (".srt",), False),
+    "vtt": ("vtt", ".vtt", (".vtt",), False),
 }
-ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf"}
+ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf", "webvtt": "vtt", "ott": "odt", "otp": "odp"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream an Office-encrypted (agile or standard) .docx/.xlsx/.pptx is stored in, in its
 # OLE compound file's directory (UTF-16LE names).
@@ -80,7 +88,7 @@ def normalise_name(name: str) -> str:
 
 
 def get_format(name: str):
-    """The module (with ``read`` and ``write``) of format ``name`` (txt, html, md, docx, nitf)."""
+    """The module (with ``read`` and ``write``) of format ``name`` (a key or alias of ``FORMATS``)."""
     return importlib.import_module(f"translate.formats.{FORMATS[normalise_name(name)][0]}")
 
 
@@ -108,16 +116,33 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             "Save it as .docx (Word: File > Save As) and try again."
         )
     if head.startswith(ZIP_MAGIC):
-        if _is_docx(data):
-            return "docx"
+        zipped = _zip_format(data)
+        if zipped:
+            return zipped
+        for fmt in ZIP_FORMATS:  # damaged, or not what its name says: its reader says which
+            if name.endswith(FORMATS[fmt][2]):
+                return fmt
         raise InputError(
-            f"{path_or_name or 'The input'} is a zip file without word/document.xml, so it is not a .docx document. "
-            "Pass a .docx, HTML, Markdown, NITF or text article."
+            f"{path_or_name or 'The input'} is a zip file without word/document.xml (.docx), ppt/presentation.xml "
+            "(.pptx) or an OpenDocument text/presentation mimetype (.odt, .odp), so it is not a document nb2en reads. "
+            "Check the file."
         )
-    if name.endswith(".docx"):
-        raise InputError(f"{path_or_name} is not a .docx document (not a zip file). Check the file or pass --from.")
+    zip_extensions = tuple(ext for fmt in ZIP_FORMATS for ext in FORMATS[fmt][2])
+    if name.endswith(zip_extensions):
+        kind = name.rpartition(".")[2]
+        raise InputError(f"{path_or_name} is not a .{kind} document (not a zip file). Check the file or pass --from.")
     if _has_nitf_root(head):
         return "nitf"
+    if b"opendocument" in head:
+        from translate.formats.odt import flat_format
+
+        flat = flat_format(head)
+        if flat:
+            return flat
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") and not name.endswith(".srt"):
+        return "vtt"
+    if _looks_like_srt(head):
+        return "srt"
     for fmt, (_, _, extensions, _) in FORMATS.items():
         if name.endswith(extensions):
             return fmt
@@ -128,12 +153,38 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
     return "txt"
 
 
-def _is_docx(data: bytes) -> bool:
+# The zip formats, by the part that says what they are.
+ZIP_FORMATS = ("docx", "odt", "odp", "pptx")
+_ODF_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.text-template": "odt",
+    b"application/vnd.oasis.opendocument.presentation": "odp",
+    b"application/vnd.oasis.opendocument.presentation-template": "odp",
+}
+
+
+def _zip_format(data: bytes) -> str | None:
+    """docx, odt, odp or pptx from a zip's parts (ODF: its ``mimetype`` part), else None."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except Exception:  # noqa: BLE001 - any damage means "not a readable .docx"; the reader words it
-        return False
+            names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return "docx"
+            if "ppt/presentation.xml" in names:
+                return "pptx"
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                return _ODF_MIMETYPES.get(archive.read("mimetype").strip())
+    except Exception:  # noqa: BLE001 - any damage means "none of these"; the reader words it
+        return None
+    return None
+
+
+_SRT_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*\d+[ \t]*\r?\n[ \t]*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}[ \t]*-->")
+
+
+def _looks_like_srt(head: bytes) -> bool:
+    """A cue number, then a timing line: an SRT whatever its name."""
+    return bool(_SRT_START.match(head))
 
 
 def _first_element_name(head: bytes) -> str | None:

@@ -47,6 +47,13 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "nitf": "application/xml",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "fodt": "application/vnd.oasis.opendocument.text-flat-xml",
+    "fodp": "application/vnd.oasis.opendocument.presentation-flat-xml",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt; charset=utf-8",
 }
 
 
