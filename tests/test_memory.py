@@ -427,7 +427,10 @@ def test_suggest_off_and_on_on_the_real_server(tiny_marian_dir, tmp_path):
         assert answer.json() == {"error": "Suggestions are disabled on this server."}
     assert entries() == {}
 
-    with running_server(tiny_marian_dir, tmp_path / "cache", suggestions=True) as server:
+    from translate.memory import suggestion_store
+
+    # As `nb2en serve --suggestions` builds it.
+    with running_server(tiny_marian_dir, tmp_path / "cache", suggestions=True, memory=suggestion_store()) as server:
         assert httpx.get(server.url + "/frontend/settings", timeout=60).json()["suggestions"] is True
         answer = httpx.post(server.url + "/suggest", json={**pair, "q": "  " + sentence}, timeout=60)
         assert answer.status_code == 200, answer.text
@@ -468,3 +471,27 @@ def test_eval_uses_the_memory_and_says_so(tiny_marian_dir, tmp_path):
     result = run_cli(*common, "--no-memory")
     assert result.exit_code == 0, result.output
     assert "translation memory" not in result.stderr
+
+
+def test_serve_suggestions_flag_stores_into_the_memory_dir(tiny_marian_dir, tmp_path):
+    import subprocess
+
+    import httpx
+    from serve_harness import free_socket, serve_command, subprocess_env, wait_healthy
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    memory_dir = tmp_path / "memory"
+    command = serve_command(tiny_marian_dir, tmp_path / "cache", port, "--suggestions", "--memory-dir", str(memory_dir))
+    process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process=process)
+        pair = {"q": "Det regnet i Bergen.", "s": "It rained in Bergen.", "source": "nb", "target": "en"}
+        answer = httpx.post(url + "/suggest", data=pair, timeout=60)
+        assert answer.status_code == 200, answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    assert entries(memory_dir) == {"Det regnet i Bergen.": "It rained in Bergen."}

@@ -46,6 +46,9 @@ def serve(
     root_path: Annotated[
         str, typer.Option("--root-path", help="Path prefix the server is mounted under behind a proxy (e.g. /nb2en).")
     ] = "",
+    suggestions: Annotated[
+        bool, typer.Option("--suggestions", help="Accept human translations on /suggest (into the translation memory).")
+    ] = False,
 ) -> None:
     """Serve the LibreTranslate API, nb2en's own endpoints and a page at / (one model, batched requests).
 
@@ -54,6 +57,7 @@ def serve(
 
     def work() -> int:
         from translate.serve.server import serve as run_server
+        from translate.memory import suggestion_store
         from translate.serve.service import ServeOptions, Service, read_api_keys
 
         settings = build_settings(shared)
@@ -65,6 +69,8 @@ def serve(
             max_body_bytes=int(max_body_mb * 1024 * 1024),
             max_queue=max_queue,
             max_wait_ms=batch_wait_ms,
+            suggestions=suggestions,
+            memory=suggestion_store(settings.memory_dir) if suggestions else None,
         )
         run_server(
             Service(options),

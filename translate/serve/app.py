@@ -87,6 +87,9 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                     await loading
             await service.close()
 
+    # /suggest needs both the switch and somewhere to store (the translation memory).
+    suggestions_on = options.suggestions and options.memory is not None
+
     def door(name: str):
         """Wrap an endpoint: map every error to an HTTP answer and count it in the metrics."""
 
@@ -224,6 +227,20 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         check_chars(sum(len(text) for text in texts))
         return JSONResponse(await run_in_threadpool(service.detect, "\n".join(texts)))
 
+    @door("suggest")
+    async def suggest(request: Request) -> Response:
+        if not suggestions_on:
+            raise ApiError(403, "Suggestions are disabled on this server.")
+        params, _ = await read_params(request)
+        check_key(request, params)
+        q, s = required(params, "q"), required(params, "s")
+        if not isinstance(q, str) or not isinstance(s, str):
+            raise ApiError(400, "Invalid request: q and s must be strings")
+        source, target = params.get("source") or "auto", params.get("target") or "en"
+        check_chars(len(q) + len(s))
+        await run_in_threadpool(service.suggest, q, s, str(source), str(target))
+        return JSONResponse({"success": True})
+
     @door("languages")
     async def languages(request: Request) -> Response:
         return JSONResponse(LANGUAGES)
@@ -236,7 +253,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
                 "frontendTimeout": 500,
                 "apiKeys": bool(options.api_keys),
                 "keyRequired": bool(options.api_keys),
-                "suggestions": False,
+                "suggestions": suggestions_on,
                 "filesTranslation": True,
                 "supportedFilesFormat": [f".{ext}" for ext in UPLOAD_EXTENSIONS],
                 "language": {
@@ -343,6 +360,7 @@ def create_app(service: Service, on_load_failed: Callable[[BaseException], None]
         Route("/", page, methods=["GET"]),
         Route("/translate", translate, methods=["POST"]),
         Route("/detect", detect, methods=["POST"]),
+        Route("/suggest", suggest, methods=["POST"]),
         Route("/languages", languages, methods=["GET", "POST"]),
         Route("/frontend/settings", frontend_settings, methods=["GET"]),
         Route("/translate_file", translate_file, methods=["POST"]),

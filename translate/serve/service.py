@@ -71,6 +71,8 @@ class ServeOptions:
     max_wait_ms: float = 5.0
     body_timeout_s: float = 30.0  # a client that sends its body slower than this gets 408
     stored_files: int = 64  # translated files kept for /download_file (oldest dropped first)
+    suggestions: bool = False  # /suggest accepts human translations (into ``memory``)
+    memory: Any = None  # an object with ``add(q, s, source, target)``: where /suggest stores (translate.memory.Suggestions)
 
 
 def read_api_keys(path: Path) -> frozenset[str]:
@@ -221,6 +223,8 @@ class Service:
             on_batch=self._on_batch,
         )
         self.translator.translate_misses = self.batcher.blocking_misses()
+        # /v1/articles answers the JSON contract, which shows near misses from the memory.
+        self.translator.near_misses = options.settings.use_memory
         self.metrics = Metrics.create(lambda: self.batcher.depth)
         self.files = FileStore(options.stored_files)
         self._summarizers: dict[str, Any] = {}
@@ -300,6 +304,13 @@ class Service:
             english = write_document(documents[index]).decode("utf-8").strip()
             out.append(fragment[: len(fragment) - len(fragment.lstrip())] + english + fragment[len(fragment.rstrip()) :])
         return out
+
+    def suggest(self, q: str, s: str, source: str, target: str) -> None:
+        """A human translation for the translation memory (``options.memory``)."""
+        memory = self.options.memory
+        if memory is None:
+            raise UsageError("Suggestions are disabled on this server.")
+        memory.add(q, s, source, target)
 
     def detect(self, text: str) -> list[dict]:
         """LibreTranslate's detection answer: languages with confidence 0-100, best first."""
