@@ -550,15 +550,18 @@ BROKEN = {
     "brutt.srt": b"1\n00:00:01,000 --> 00:00:0x,000\nHei.\n",
     "brutt.vtt": b"WEBVTT\n\nkamal-1\nnot a timing\nHei.\n",
     "brutt.odp": b"",
+    "brutt.pdf": b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog",  # truncated
 }
 
 
 def test_batch_over_every_format_and_a_broken_file_of_each(model_args, tmp_path):
+    from pdf_samples import seed_pdf
+
     in_dir, out_dir = tmp_path / "in", tmp_path / "out"
     in_dir.mkdir()
-    names = [f"albu-kamal.{ext}" for ext in ("odt", "odp", "pptx", "srt", "vtt")]
+    names = [f"albu-kamal.{ext}" for ext in ("odt", "odp", "pptx", "srt", "vtt", "pdf")]
     for name in names:
-        (in_dir / name).write_bytes(seed(name))
+        (in_dir / name).write_bytes(seed_pdf(columns=2) if name.endswith(".pdf") else seed(name))
     good = run_cli("batch", in_dir, out_dir, *model_args)
     assert good.exit_code == 0, good.output
     rows = [json.loads(line) for line in (out_dir / "nb2en-report.jsonl").read_text().splitlines()]

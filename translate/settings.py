@@ -66,6 +66,7 @@ class InputFormat(str, Enum):
     pptx = "pptx"
     srt = "srt"
     vtt = "vtt"
+    pdf = "pdf"
 
 
 class InlineAlignment(str, Enum):

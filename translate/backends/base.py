@@ -103,6 +103,16 @@ class TranslationBackend(ABC):
         With ``caps`` (only where ``truncates_exactly``), cut output k to ``caps[k]`` tokens.
         """
 
+    def hypotheses(self, text: str, count: int) -> list[str]:
+        """The ``count`` best translations of one text from beam search, best first (the
+        server's ``alternatives``); the beam is widened to ``count`` where it is narrower."""
+        self.ensure_loaded()
+        cap = self.decoding.max_new_tokens(self.count_tokens([text])[0], self.max_output_tokens)
+        return self._hypotheses(text, max(1, count), cap)
+
+    def _hypotheses(self, text: str, count: int, max_new_tokens: int) -> list[str]:
+        raise NotImplementedError(f"the {self.name} backend cannot give alternative translations")
+
     def translate_batch(self, texts: list[str]) -> list[str]:
         """Plain translation of a list of sentences, in order."""
         return [generation.text for generation in self.generate(texts)]

@@ -43,6 +43,7 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "pptx": ("pptx", ".pptx", (".pptx",), True),
     "srt": ("srt", ".srt", (".srt",), False),
     "vtt": ("vtt", ".vtt", (".vtt",), False),
+    "pdf": ("pdf", ".pdf", (".pdf",), True),
 }
 ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf", "webvtt": "vtt", "ott": "odt", "otp": "odp"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -50,6 +51,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # OLE compound file's directory (UTF-16LE names).
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
 _SNIFF = 4096
 
 
@@ -115,6 +117,10 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             f"{path_or_name or 'The input'} is a legacy Word .doc file; only .docx is read. "
             "Save it as .docx (Word: File > Save As) and try again."
         )
+    if head.lstrip().startswith(PDF_MAGIC) or (name.endswith(".pdf") and PDF_MAGIC in head[:1024]):
+        return "pdf"
+    if name.endswith(".pdf"):
+        raise InputError(f"{path_or_name} is not a PDF (no %PDF- header). Check the file or pass --from.")
     if head.startswith(ZIP_MAGIC):
         zipped = _zip_format(data)
         if zipped:

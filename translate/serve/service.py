@@ -54,6 +54,7 @@ MEDIA_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "srt": "application/x-subrip",
     "vtt": "text/vtt; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
 
@@ -63,16 +64,29 @@ class ServeOptions:
 
     settings: Any  # translate.settings.Settings: model, decoding, cache, summary options (style = the default)
     api_keys: frozenset[str] = frozenset()
-    char_limit: int | None = None  # characters per request; None = no limit
+    char_limit: int | None = 100_000  # characters of text per request; None = no limit
+    file_char_limit: int | None = 500_000  # characters of an uploaded file's text; None = no limit
     max_body_bytes: int = 10 * 1024 * 1024
     max_queue: int = 1024  # sentences waiting for the model
     max_batch_sentences: int = 64
+    shared_batch_sentences: int = 16  # batch size while several requests wait (short waits)
+    max_in_flight: int = 32  # requests doing work at once (worker threads); more get 429 at once
     max_batch_chars: int = 16_000
     max_wait_ms: float = 5.0
+    max_queue_wait_s: float | None = 20.0  # expected wait (queue / measured rate) over this: 429
     body_timeout_s: float = 30.0  # a client that sends its body slower than this gets 408
+    min_body_rate: float = 4096.0  # bytes per second a body must keep up after body_timeout_s
+    header_timeout_s: float = 10.0  # a connection whose request headers take longer is closed
     stored_files: int = 64  # translated files kept for /download_file (oldest dropped first)
+    drain_s: float = 10.0  # after SIGTERM: how long requests in flight may finish
+    cors_origins: tuple[str, ...] = ("*",)  # origins allowed to call the API from a browser
+    req_limit: int | None = None  # requests per client per minute; None = no limit
+    metrics_key: str | None = None  # /metrics needs "Authorization: Bearer KEY" when set
     suggestions: bool = False  # /suggest accepts human translations (into ``memory``)
-    memory: Any = None  # an object with ``add(q, s, source, target)``: where /suggest stores (translate.memory.Suggestions)
+    memory: Any = None  # an object with ``add(q, s, source, target)``: where /suggest stores
+    alternatives_limit: int = 3  # most ``alternatives`` one /translate may ask for
+    max_piece_chars: int = 1000  # a text with no sentence boundary reaches the queue in pieces this long
+    json_max_depth: int = 32  # deepest nesting of a JSON body
 
 
 def read_api_keys(path: Path) -> frozenset[str]:
@@ -220,9 +234,11 @@ class Service:
             max_batch_sentences=options.max_batch_sentences,
             max_batch_chars=options.max_batch_chars,
             max_wait_ms=options.max_wait_ms,
+            max_queue_wait_s=options.max_queue_wait_s,
+            shared_batch_sentences=options.shared_batch_sentences,
             on_batch=self._on_batch,
         )
-        self.translator.translate_misses = self.batcher.blocking_misses()
+        self.translator.translate_misses = BoundedPieces(self.batcher.blocking_misses(), options.max_piece_chars)
         # /v1/articles answers the JSON contract, which shows near misses from the memory.
         self.translator.near_misses = options.settings.use_memory
         self.metrics = Metrics.create(lambda: self.batcher.depth)
@@ -231,6 +247,7 @@ class Service:
         self._summary_lock = threading.Lock()
         self.ready = asyncio.Event()
         self.load_error: BaseException | None = None
+        self.draining = False  # SIGTERM received: new requests get 503
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -248,11 +265,25 @@ class Service:
         await self.batcher.close()
         self.cache.close()
 
+    def begin_drain(self) -> None:
+        """SIGTERM: new requests are refused (503); those in flight go on."""
+        self.draining = True
+
+    async def stop_work(self) -> None:
+        """The drain is over: what still waits for the model fails (503); the model stops between batches."""
+        self.draining = True
+        await self.batcher.close()
+
     def _on_batch(self, stats: BatchStats) -> None:
         self.metrics.on_batch(stats)
 
     def model_info(self) -> dict:
         return self.translator.model_info()
+
+    def public_model_id(self) -> str:
+        """The model's id as anyone may see it: a hub id, or only the name of a local folder."""
+        model_id = str(self.translator.model_info()["id"])
+        return Path(model_id).name if Path(model_id).is_absolute() else model_id
 
     # ------------------------------------------------------------------ operations
 
@@ -305,6 +336,43 @@ class Service:
             out.append(fragment[: len(fragment) - len(fragment.lstrip())] + english + fragment[len(fragment.rstrip()) :])
         return out
 
+    def alternatives(self, texts: list[str], translated: list[str], count: int) -> list[list[str]]:
+        """Up to ``count`` other English versions of each text, from the beam's n-best lists.
+
+        Alternative k takes every sentence's (k+1)-th hypothesis (its best where the beam
+        has fewer); sentences that pass through stay as they are. Versions equal to the
+        translation or to an earlier alternative are left out (as LibreTranslate does).
+        Runs in the model thread (one sentence a call, so other requests' batches go on in
+        between), after the request's own translation.
+        """
+        from translate.article import parse_plain_text
+
+        answers = []
+        backend = self.translator.backend
+        for text, english in zip(texts, translated):
+            article = parse_plain_text(text)
+            sentences = article.sentences()
+            wanted = [s.source for s in sentences if s.translate]
+            # One model-thread call per sentence: the queue's batches take turns with them.
+            by_source = {
+                source: self.batcher.model_thread_call(lambda source=source: backend.hypotheses(source, count + 1))
+                for source in dict.fromkeys(wanted)
+            }
+            versions: list[str] = []
+            for k in range(1, count + 1):
+                blocks = []
+                for block in article.blocks:
+                    parts = []
+                    for sentence in block.sentences:
+                        options = by_source.get(sentence.source) if sentence.translate else None
+                        parts.append((options[k] if k < len(options) else options[0]) if options else sentence.source)
+                    blocks.append(" ".join(part for part in parts if part))
+                version = "\n\n".join(blocks)
+                if version and version != english and version not in versions:
+                    versions.append(version)
+            answers.append(versions)
+        return answers
+
     def suggest(self, q: str, s: str, source: str, target: str) -> None:
         """A human translation for the translation memory (``options.memory``)."""
         memory = self.options.memory
@@ -326,10 +394,19 @@ class Service:
         """An uploaded or pasted article through the one document path (``pipeline.translate_document``)."""
         from translate.pipeline import translate_document
 
+        from translate.formats import open_document
+
+        settings = self.options.settings
+        document = open_document(data, label, settings.input_format, settings.encoding, settings.input_limits)
+        limit = self.options.file_char_limit
+        if limit is not None:
+            count = sum(len(sentence.source) for sentence in document.article.sentences())
+            if count > limit:
+                raise UsageError(f"Invalid request: file text ({count}) exceeds text limit ({limit})")
         summarizer = None
         if summary:
             summarizer = OneAtATime(self.summarizer(style or self.options.settings.summary_style.value), self._summary_lock)
-        result = translate_document(data, self.translator, settings=self.options.settings, label=label, summarizer=summarizer)
+        result = translate_document(document, self.translator, settings=settings, label=label, summarizer=summarizer)
         self.metrics.count_article(result.cache.hits, result.cache.misses)
         return result
 
@@ -353,6 +430,43 @@ class Service:
         if isinstance(content, str):
             content = content.encode("utf-8")
         return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
+
+
+class BoundedPieces:
+    """The miss translator in front of the queue, with every text cut to ``max_chars``.
+
+    A text with no sentence boundary (4 MB of letters) would be one queue item that holds
+    the model for minutes; cut at the best clause boundaries (``faithful.split_to_fit``, by
+    characters), its pieces take turns with other requests like sentences do. The pieces'
+    English is joined as the command line joins a long sentence's parts (flagged ``split``).
+    """
+
+    def __init__(self, inner, max_chars: int):
+        self.inner = inner
+        self.max_chars = max(16, max_chars)
+
+    def __call__(self, texts: list[str]):
+        from translate.faithful import FLAG_SPLIT, Translation, split_to_fit
+
+        def lengths(items: list[str]) -> list[int]:
+            return [len(item) for item in items]
+
+        pieces = [split_to_fit(text, lengths, self.max_chars) if len(text) > self.max_chars else [text] for text in texts]
+        results = self.inner([piece for parts in pieces for piece in parts])
+        joined, position = [], 0
+        for parts in pieces:
+            done = results[position : position + len(parts)]
+            position += len(parts)
+            if len(parts) == 1:
+                joined.append(done[0])
+                continue
+            flags = sorted({flag for part in done for flag in part.flags} | {FLAG_SPLIT})
+            joined.append(Translation(" ".join(part.target for part in done if part.target), flags))
+        return joined
+
+    @property
+    def load_seconds(self) -> float:
+        return getattr(self.inner, "load_seconds", 0.0)
 
 
 class OneAtATime:
