@@ -39,6 +39,10 @@ class Sentence:
     target: str | None = None
     cached: bool = False
     flags: list[str] = field(default_factory=list)
+    # Where the English came from: "memory", "cache", "model" or "passthrough" (set by the pipeline).
+    origin: str | None = None
+    # A near miss from the translation memory (translate.memory.NearMiss), shown, never applied.
+    suggestion: object = None
 
 
 @dataclass

@@ -121,6 +121,7 @@ def make_row(item: BatchItem, status: str, **fields) -> dict:
         "words": 0,
         "cache_hits": 0,
         "cache_misses": 0,
+        "memory_hits": 0,
         "flags": [],
         "warnings": [],
         "error": None,

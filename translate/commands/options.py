@@ -46,6 +46,11 @@ CacheDirOpt = Annotated[
     Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR, else the default cache folder).")
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+MemoryDirOpt = Annotated[
+    Optional[Path],
+    typer.Option("--memory-dir", help="Translation memory folder (default: $NB2EN_MEMORY_DIR, else the per-user data folder)."),
+]
+NoMemoryOpt = Annotated[bool, typer.Option("--no-memory", help="Do not use the translation memory (human English) for this run.")]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
@@ -68,7 +73,9 @@ InputLimitOpt = Annotated[
 ]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
+    typer.Option(
+        "--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown, json or xliff (XLIFF 1.2 for CAT tools)."
+    ),
 ]
 FromOpt = Annotated[
     Optional[InputFormat],
@@ -120,6 +127,8 @@ TRANSLATION_OPTIONS = [
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("memory_dir", MemoryDirOpt, None),
+    _option("no_memory", NoMemoryOpt, False),
     _option("input_limit", InputLimitOpt, None),
 ]
 SUMMARY_OPTIONS = [
@@ -195,6 +204,8 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_style=shared.get("style", SummaryStyle.short),
         summarizer=shared.get("summarizer", Summarizer.abstractive),
         summary_model=shared.get("summary_model"),
+        memory_dir=shared.get("memory_dir"),
+        use_memory=not shared.get("no_memory", False),
         input_limits=shared.get("input_limit"),
     )
 
