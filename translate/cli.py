@@ -72,7 +72,7 @@ InputLimitOpt = Annotated[
         "--input-limit",
         metavar="NAME=VALUE",
         help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
-        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 400, 10000, 256).",
     ),
 ]
 FormatOpt = Annotated[
@@ -404,8 +404,10 @@ def split(
         from translate.article import render_sentences
         from translate.formats.limits import resolve
 
-        limits = resolve(input_limit)
-        sys.stdout.write(render_sentences(read_article(path, input_format, encoding, limits).article))
+        document = read_article(path, input_format, encoding, resolve(input_limit))
+        for message in document.source.warnings:
+            warn(message)
+        sys.stdout.write(render_sentences(document.article))
         return EXIT_OK
 
     run_guarded(debug, work)

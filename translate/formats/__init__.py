@@ -108,8 +108,14 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             "Save it as .docx (Word: File > Save As) and try again."
         )
     if head.startswith(ZIP_MAGIC):
-        if _is_docx(data):
+        docx = _is_docx(data)
+        if docx:
             return "docx"
+        if docx is None:
+            raise InputError(
+                f"{path_or_name or 'The input'} is a damaged zip file (it cannot be opened, so it is not a readable "
+                ".docx). Open and re-save it, or check the file."
+            )
         raise InputError(
             f"{path_or_name or 'The input'} is a zip file without word/document.xml, so it is not a .docx document. "
             "Pass a .docx, HTML, Markdown, NITF or text article."
@@ -128,12 +134,13 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
     return "txt"
 
 
-def _is_docx(data: bytes) -> bool:
+def _is_docx(data: bytes) -> bool | None:
+    """Whether a zip holds ``word/document.xml``; None when it cannot be opened at all."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             return "word/document.xml" in archive.namelist()
-    except Exception:  # noqa: BLE001 - any damage means "not a readable .docx"; the reader words it
-        return False
+    except Exception:  # noqa: BLE001 - any damage (BadZipFile, struct.error...) is a damaged zip
+        return None
 
 
 def _first_element_name(head: bytes) -> str | None:

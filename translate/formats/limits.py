@@ -55,7 +55,7 @@ class InputLimits:
     # media and other parts are copied through compressed, never inflated).
     zip_total_mb: float = 256
     # Most inflated/compressed ratio of one zip member above 1 MiB (zip bombs reach ~1000).
-    zip_ratio: float = 200
+    zip_ratio: float = 400
     # Most members (parts) in one zip document.
     zip_parts: int = 10000
     # Deepest element nesting of HTML, XML (NITF, DOCX parts) and Markdown block nesting.
