@@ -384,7 +384,7 @@ def test_batch_over_hostile_and_good_files(tmp_path, tiny_marian_dir):
     assert code == 1, err
     assert "Traceback" not in err and "unexpected error" not in err
     assert peak < MEMORY_BOUND
-    rows = {row["source"]: row for row in map(json.loads, (out / "nb2en-report.jsonl").read_text().splitlines())}
+    rows = {row["path"]: row for row in map(json.loads, (out / "nb2en-report.jsonl").read_text().splitlines())}
     for name in ("god.txt", "god.html", "god.docx", "blandet.html", "wire.xml", "media-bomb.docx"):
         assert rows[name]["status"] == "ok", rows[name]
     assert (out / "god.en.txt").exists() and (out / "god.en.docx").exists() and (out / "media-bomb.en.docx").exists()
@@ -393,17 +393,19 @@ def test_batch_over_hostile_and_good_files(tmp_path, tiny_marian_dir):
         assert reason in rows[name]["error"], rows[name]
     assert rows["fifo-ut.txt"]["status"] == "failed" and "not a regular file" in rows["fifo-ut.txt"]["error"]
     assert stat.S_ISFIFO(os.stat(out / "fifo-ut.en.txt").st_mode)
-    written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+
+    def outputs() -> dict:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir() if ".en." in p.name}
+
+    written = outputs()
 
     code, _, err, _ = run_measured(*args)
     assert code == 1, err
-    again = {row["source"]: row for row in map(json.loads, (out / "nb2en-report.jsonl").read_text().splitlines())}
+    again = {row["path"]: row for row in map(json.loads, (out / "nb2en-report.jsonl").read_text().splitlines())}
     assert {name for name, row in again.items() if row["status"] == "skipped"} == {
         name for name, row in rows.items() if row["status"] == "ok"
     }
     assert {name for name, row in again.items() if row["status"] == "failed"} == {
         name for name, row in rows.items() if row["status"] == "failed"
     }
-    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name in written and not p.name.startswith("nb2en-")} == {
-        name: mtime for name, mtime in written.items() if not name.startswith("nb2en-")
-    }
+    assert outputs() == written  # nothing rewritten, nothing new
