@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from translate.batch import BatchOptions, run_batch
-    from translate.pipeline import TranslationSettings, Translator
+    from translate.pipeline import Translator
+    from translate.settings import Settings
 
     work = args.work_dir
     models_dir = work.parent / "models"
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         in_dir = scratch / "in"
         sentences = make_folder(in_dir, args.articles)
-        settings = TranslationSettings(
+        settings = Settings(
             model=str(model_dir), backend=args.backend, beam_size=args.beam_size,
             cache_dir=work.parent / "cache", use_cache=False,
         )

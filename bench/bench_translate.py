@@ -16,7 +16,7 @@ CTranslate2 (excluded from every timing). Then, each configuration in its own pr
 3. Time to first output: a cold ``nb2en translate`` of a one-sentence article, from process
    start until its translation arrives on stdout (start-up, imports, model load, decode).
 4. Pipeline overhead (base, CT2 int8, beam 4): ``translate_article`` + ``render`` in process,
-   with ``TranslationSettings(repair=False)`` and no cache, vs raw
+   with ``Settings(repair=False)`` and no cache, vs raw
    ``ctranslate2.Translator.translate_batch`` on the same sentences, tokenized beforehand,
    in the same batches with the same per-batch length caps. Model loaded in both.
 
@@ -281,10 +281,11 @@ def worker_throughput(model_dir: str, backend: str, compute_type: str, beam: int
 def worker_overhead(model_dir: str, cache_dir: str, beam: int, repeats: int, article: str, warm_article: str) -> dict:
     """In process: the whole pipeline (repair off) vs raw translate_batch, same batches and caps."""
     from translate.io import read_source
-    from translate.pipeline import TranslationSettings, Translator, translate_article
+    from translate.pipeline import Translator, translate_article
+    from translate.settings import Settings
     from translate.render import render
 
-    settings = TranslationSettings(
+    settings = Settings(
         model=model_dir, backend="ctranslate2", device="cpu", beam_size=beam,
         cache_dir=Path(cache_dir), use_cache=False, repair=False,
     )
@@ -470,7 +471,7 @@ def main() -> None:
             o["overhead_pct"] = (pipe / raw - 1) * 100
             out["overhead"] = o
             print(f"\nPipeline overhead, CT2 int8 beam 4, {article.name}: {o['sentences']} sentences in "
-                  f"{o['batches']} batch(es), {o['target_tokens']} target tokens, `TranslationSettings(repair=False)`, "
+                  f"{o['batches']} batch(es), {o['target_tokens']} target tokens, `Settings(repair=False)`, "
                   f"no cache, best of {len(o['raw_s'])}, order A B B A:\n")
             print(f"- raw `translate_batch` {fmt(raw)} s ({', '.join(fmt(x) for x in o['raw_s'])}); "
                   f"`translate_article` + `render` {fmt(pipe)} s ({', '.join(fmt(x) for x in o['pipeline_s'])}); "

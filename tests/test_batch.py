@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from translate.batch import LOCK_NAME, REPORT_NAME, STATE_NAME, BatchOptions, BatchProgress, run_batch
 from translate.cli import app
-from translate.pipeline import TranslationSettings, Translator
+from translate.pipeline import Translator
+from translate.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ["", "innland", "utland/syria", "utland/irak/2017"]
@@ -396,7 +397,7 @@ class _StopAfter(BatchProgress):
 def test_stop_request_finishes_the_window_and_resumes(sample_article, tiny_marian_dir, ct2_dir, tmp_path):
     in_dir, out_dir = tmp_path / "in", tmp_path / "out"
     articles = make_articles(sample_article, in_dir, 8, seed=19)
-    translator = Translator(TranslationSettings(model=str(tiny_marian_dir), beam_size=1, cache_dir=ct2_dir, use_cache=False))
+    translator = Translator(Settings(model=str(tiny_marian_dir), beam_size=1, cache_dir=ct2_dir, use_cache=False))
     options = BatchOptions(in_dir, out_dir, window_sentences=1)  # one article per window
     progress = _StopAfter(2)
     summary = run_batch(options, translator, progress, stop=progress.event)
@@ -410,7 +411,7 @@ def test_stop_request_finishes_the_window_and_resumes(sample_article, tiny_maria
 def test_abandoning_a_window_leaves_nothing_half_done(sample_article, tiny_marian_dir, ct2_dir, tmp_path, monkeypatch):
     in_dir, out_dir = tmp_path / "in", tmp_path / "out"
     articles = make_articles(sample_article, in_dir, 6, seed=23)
-    translator = Translator(TranslationSettings(model=str(tiny_marian_dir), beam_size=1, cache_dir=ct2_dir, use_cache=False))
+    translator = Translator(Settings(model=str(tiny_marian_dir), beam_size=1, cache_dir=ct2_dir, use_cache=False))
     real = translator.translate_sentences
     calls = []
 

@@ -26,7 +26,8 @@ from translate.backends import DecodingSettings, create_backend
 from translate.cache import DB_NAME, SCHEMA_VERSION, Cache, cache_stats, make_key
 from translate.cli import app
 from translate.errors import CacheError
-from translate.pipeline import TranslationSettings, Translator
+from translate.pipeline import Translator
+from translate.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HEAVY_MODULES = ("torch", "transformers", "ctranslate2")
@@ -114,7 +115,7 @@ def test_make_key_is_prefixed_canonical_and_sensitive_to_every_field():
 
 def test_sentence_key_covers_model_backend_decoding_segmenter_and_repair(tiny_marian_dir, cache_dir, monkeypatch):
     def key(**changes) -> str:
-        settings = TranslationSettings(model=str(tiny_marian_dir), **{"beam_size": 1, **changes})
+        settings = Settings(model=str(tiny_marian_dir), **{"beam_size": 1, **changes})
         return Translator(settings, cache=cache_module.NullCache()).sentence_key("Hunden sover.")
 
     base = key()
@@ -124,7 +125,7 @@ def test_sentence_key_covers_model_backend_decoding_segmenter_and_repair(tiny_ma
         "backend": key(backend="transformers"),
         "repair": key(repair=False),
     }
-    translator = Translator(TranslationSettings(model=str(tiny_marian_dir), beam_size=1), cache=cache_module.NullCache())
+    translator = Translator(Settings(model=str(tiny_marian_dir), beam_size=1), cache=cache_module.NullCache())
     translator.backend = create_backend(
         translator.model_ref, translator.choice, DecodingSettings(beam_size=1, length_ratio=2.0)
     )

@@ -20,7 +20,8 @@ from translate.backends.ctranslate2_backend import CTranslate2Backend, converted
 from translate.cli import app
 from translate.errors import ModelLoadError
 from translate.models import resolve_model
-from translate.pipeline import TranslationSettings, Translator
+from translate.pipeline import Translator
+from translate.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -58,7 +59,7 @@ def copy_model(model_dir: Path, tmp_path: Path, name: str = "model") -> Path:
 
 def test_conversion_happens_once_and_is_reused(tiny_marian_dir, tmp_path, monkeypatch):
     conversions = count_conversions(monkeypatch)
-    settings = TranslationSettings(model=str(tiny_marian_dir), backend="ctranslate2", device="cpu", cache_dir=tmp_path)
+    settings = Settings(model=str(tiny_marian_dir), backend="ctranslate2", device="cpu", cache_dir=tmp_path)
     first = Translator(settings)
     first.backend.ensure_loaded()
     converted = first.backend.ensure_converted()

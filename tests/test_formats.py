@@ -348,9 +348,10 @@ def test_every_inline_element_survives_any_model(fmt, adversary, docx_bytes):
 
 @pytest.fixture(scope="module")
 def translator(tiny_marian_dir, tmp_path_factory):
-    from translate.pipeline import TranslationSettings, Translator
+    from translate.pipeline import Translator
+    from translate.settings import Settings
 
-    settings = TranslationSettings(
+    settings = Settings(
         model=str(tiny_marian_dir), backend="ctranslate2", beam_size=1,
         cache_dir=tmp_path_factory.mktemp("formats-ct2"), use_cache=False,
     )
@@ -482,9 +483,10 @@ def test_attention_links_place_spans_without_the_position_flag():
 @pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
 def test_attention_alignment_from_the_tiny_model(backend, tiny_marian_dir, tmp_path):
     from translate.formats.align import align_article, align_pairs
-    from translate.pipeline import TranslationSettings, Translator
+    from translate.pipeline import Translator
+    from translate.settings import Settings
 
-    settings = TranslationSettings(model=str(tiny_marian_dir), backend=backend, beam_size=1, cache_dir=tmp_path, use_cache=False)
+    settings = Settings(model=str(tiny_marian_dir), backend=backend, beam_size=1, cache_dir=tmp_path, use_cache=False)
     translator = Translator(settings)
     pairs = [("Finansministeren sa mandag at budsjettet er stramt.", "The finance minister said on Monday it is tight.")]
     links = align_pairs(translator.backend, pairs)[0]

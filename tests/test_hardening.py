@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import translate.backends as backends
-from translate import models
+from translate import devices, models
 from translate.backends import choose_backend
 from translate.backends.ctranslate2_backend import converted_model_dir
 from translate.cache import DB_NAME, Cache, make_key
@@ -68,7 +68,7 @@ def article(tmp_path) -> Path:
 
 @pytest.mark.parametrize("backend", ["transformers", "ctranslate2", "auto"])
 def test_cuda_without_a_gpu_is_a_usage_error_before_any_load(backend, article, tiny_marian_dir, monkeypatch):
-    monkeypatch.setattr(backends, "cuda_available", lambda: False)
+    monkeypatch.setattr(devices, "cuda_available", lambda: False)
     loads = []
     monkeypatch.setattr(backends.TranslationBackend, "ensure_loaded", lambda self: loads.append(self))
     result = run_cli("translate", article, "--model", tiny_marian_dir, "--backend", backend, "--device", "cuda", "--no-cache")
@@ -78,7 +78,7 @@ def test_cuda_without_a_gpu_is_a_usage_error_before_any_load(backend, article, t
         choose_backend(backend, "cuda", resolve_model(str(tiny_marian_dir)))
 
 
-@pytest.mark.skipif(backends.cuda_available(), reason="this machine has a GPU")
+@pytest.mark.skipif(devices.cuda_available(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_really(article, tiny_marian_dir):
     done = run_nb2en("translate", article, "--model", tiny_marian_dir, "--backend", "transformers", "--device", "cuda", "--no-cache")
     assert done.returncode == 2 and done.stderr.strip() == f"nb2en: {NO_GPU}", done.stderr

@@ -329,7 +329,7 @@ def comet_scores(
     if checkpoint is None:
         return comet_unavailable(why_not)
     if device == "auto":
-        from translate.backends import cuda_available
+        from translate.devices import cuda_available
 
         device = "cuda" if cuda_available() else "cpu"
     request = {

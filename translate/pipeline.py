@@ -22,7 +22,7 @@ from translate.article import Article, Sentence, parse_article
 from translate.backends import BackendChoice, DecodingSettings, TranslationBackend, choose_backend, create_backend
 from translate.cache import Cache, NullCache, make_key
 from translate.errors import CacheError
-from translate.faithful import FAITHFUL_VERSION, Translation, translate_texts  # noqa: F401 - FAITHFUL_VERSION re-exported
+from translate.faithful import Translation, translate_texts
 from translate.io import SourceText
 from translate.language import looks_norwegian
 from translate.models import ModelRef, resolve_model
@@ -33,9 +33,6 @@ from translate.summarizers.base import SummaryDetails, SummaryOutput
 FLAG_PASSTHROUGH = "passthrough"
 # Sentences translated (and committed to the cache in one transaction) per chunk.
 CACHE_WRITE_CHUNK = 256
-
-# The settings object used to be pipeline's own; the name stays for callers that import it here.
-TranslationSettings = Settings
 
 
 @dataclass

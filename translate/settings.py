@@ -99,6 +99,22 @@ def _choice(enum: type[Enum], value, option: str):
 
 
 @dataclass(frozen=True)
+class SummarySettings:
+    """Every summary option, as the summarizers take them (``Settings.summary_settings``).
+
+    Here, not in ``translate.summarizers``, so the settings never import the summarizers.
+    """
+
+    style: str = "short"
+    summarizer: str = "abstractive"
+    model: str = DEFAULT_SUMMARY_MODEL
+    device: str = "auto"
+    beam_size: int = 4
+    prompts_dir: Path | None = None
+
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every option that decides what a run produces (plus where its cache lives).
 
@@ -255,10 +271,8 @@ class Settings:
             fields_["model"] = self.summary_model
         return fields_
 
-    def summary_settings(self):
-        """The summarizer's own settings object (translate.summarizers.SummarySettings)."""
-        from translate.summarizers import SummarySettings
-
+    def summary_settings(self) -> SummarySettings:
+        """The summarizer's own settings object."""
         return SummarySettings(
             style=self.summary_style.value,
             summarizer=self.summarizer.value,

@@ -9,14 +9,14 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from translate import devices
 from translate.backends.base import DecodingSettings, Generation, TranslationBackend
 from translate.errors import DeviceUnavailableError, UsageError
 from translate.models import ModelRef, require_marian
-from translate.settings import Backend, Device
+from translate.settings import Backend
 
-# The choices are the settings' Enums (one owner); plain strings here for callers that pass them.
+# The choices are the settings' Enum (one owner); plain strings here for callers that pass them.
 BACKEND_NAMES = tuple(member.value for member in Backend)
-DEVICE_NAMES = tuple(member.value for member in Device)
 
 
 @dataclass(frozen=True)
@@ -27,33 +27,6 @@ class BackendChoice:
     device: str
     compute_type: str
     reason: str
-
-
-def cuda_available() -> bool:
-    """Whether a CUDA GPU can be used, without importing torch where there is no driver."""
-    if not Path("/proc/driver/nvidia/version").exists():
-        return False
-    if importlib.util.find_spec("ctranslate2") is not None:
-        import ctranslate2
-
-        return ctranslate2.get_cuda_device_count() > 0
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def resolve_device(device: str = "auto") -> str:
-    """``auto`` -> cuda or cpu; ``cuda`` only where a GPU can be used (else a usage error, exit 2).
-
-    Checked before any model loads, so ``--device cuda`` on a CPU machine costs nothing.
-    """
-    if device not in DEVICE_NAMES:
-        raise UsageError(f"Unknown device '{device}'. Choose one of: {', '.join(DEVICE_NAMES)}.")
-    if device == "auto":
-        return "cuda" if cuda_available() else "cpu"
-    if device == "cuda" and not cuda_available():
-        raise DeviceUnavailableError(device)
-    return device
 
 
 def choose_backend(backend: str = "auto", device: str = "auto", model: ModelRef | None = None) -> BackendChoice:
@@ -69,7 +42,7 @@ def choose_backend(backend: str = "auto", device: str = "auto", model: ModelRef 
     if model is not None:
         require_marian(model)
     reasons = []
-    requested, device = device, resolve_device(device)
+    requested, device = device, devices.resolve_device(device)
     if requested == "auto":
         reasons.append(f"device auto -> {device}")
     if backend == "auto":
@@ -115,7 +88,7 @@ def create_backend(
     cache_dir: Path | None = None,
 ) -> TranslationBackend:
     """Instantiate (but do not load) the backend named in ``choice``."""
-    if choice.device == "cuda" and not cuda_available():
+    if choice.device == "cuda" and not devices.cuda_available():
         raise DeviceUnavailableError(choice.device)
     if choice.backend == "ctranslate2":
         from translate.backends.ctranslate2_backend import CTranslate2Backend as backend_class
@@ -134,6 +107,4 @@ __all__ = [
     "TranslationBackend",
     "choose_backend",
     "create_backend",
-    "cuda_available",
-    "resolve_device",
 ]

@@ -41,8 +41,8 @@ def create_summarizer(settings: SummarySettings, *, max_input_tokens: int | None
         from translate.summarizers.extractive import ExtractiveSummarizer
 
         return ExtractiveSummarizer(settings.style)
+    from translate.devices import resolve_device
     from translate.models import resolve_model
-    from translate.backends import resolve_device
     from translate.summarizers.abstractive import AbstractiveSummarizer
 
     device = resolve_device(getattr(settings.device, "value", settings.device))

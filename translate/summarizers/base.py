@@ -11,26 +11,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 from translate.faithful import FLAG_LENGTH_CAP  # noqa: F401 - one home for the length-cap flag
-from translate.models import DEFAULT_SUMMARY_MODEL
 from translate.prompt_templates import STYLES  # noqa: F401 - re-exported by translate.summarizers
+from translate.settings import SummarySettings  # noqa: F401 - re-exported by translate.summarizers
 
 SUMMARIZER_NAMES = ("abstractive", "extractive")
-
-
-@dataclass(frozen=True)
-class SummarySettings:
-    """Every summary option, built once by the CLI (or batch) and passed down."""
-
-    style: str = "short"
-    summarizer: str = "abstractive"
-    model: str = DEFAULT_SUMMARY_MODEL
-    device: str = "auto"
-    beam_size: int = 4
-    prompts_dir: Path | None = None
 
 
 @dataclass

@@ -1,39 +1,10 @@
-"""The Ray batch engine: cache misses translated by a pool of Ray actors, one model each.
-
-``RayEngine`` is what ``nb2en batch --engine ray`` builds (see ``translate.batch.engines``);
-``RayMissTranslator`` is the actor pool it gives the Translator as its miss translator.
-
-Who owns what. The driver (the ``nb2en batch`` process) keeps the plan, the SQLite cache,
-the writes and the report; this module only replaces *how the cache misses are computed*.
-``RayMissTranslator`` is a miss translator: unique source texts in, one ``Translation``
-each out, in order. It cuts the texts into windows, sends them to actors and puts the
-answers back in order. Each actor builds the very backend the driver would have built
-(same model revision, backend, device, compute type, decoding settings) and runs the same
-``translate.faithful.translate_texts`` over its window, so the results equal the local
-engine's; the driver checks the actors' backend identity and nb2en version before it sends
-them anything. No database is shared over the network: actors never see the cache.
-
-Faults. A window whose actor died (its process killed, its node lost) is sent again to a
-live actor (up to ``max_attempts`` sends); actors are restarted by Ray (``max_restarts``)
-and load the model again. Results are only ever returned once per window, so nothing is
-lost and nothing is written twice. A window that failed ``max_attempts`` times raises
-``RayWindowLostError`` (the batch reports those files failed and goes on); no actor left,
-or none that could start, raises ``RayUnavailableError`` (a ``ModelLoadError``: the run stops).
-
-Where Ray runs. ``address`` (or ``$RAY_ADDRESS``, as set inside a Ray job) connects to a
-cluster; the address is probed first (TCP, then a gRPC handshake, bounded by
-``probe_timeout_s``) because ``ray.init`` on an unreachable address retries for many
-minutes. Without an address a small local Ray is started (and shut down by ``close``).
-Ray is imported only here and only when the pool is started (at the first cache miss, so
-a re-run with nothing left to do never starts Ray).
-"""
+"""The driver's actor pool: windows of cache misses sent to Ray actors, answers put back in order."""
 
 from __future__ import annotations
 
 import logging
 import math
 import os
-import socket
 import sys
 import time
 from collections import deque
@@ -41,159 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from translate.backends.base import DecodingSettings, TranslationBackend
-from translate.errors import ModelLoadError, Nb2enError, UsageError
+from translate.backends.base import TranslationBackend
+from translate.batch.engines.ray.actor import MissWorker, WorkerSpec
+from translate.batch.engines.ray.address import check_address
+from translate.batch.engines.ray.options import (
+    IN_FLIGHT_PER_ACTOR,
+    LOCAL_OBJECT_STORE_BYTES,
+    MAX_WINDOW_TEXTS_CPU,
+    MAX_WINDOW_TEXTS_GPU,
+    NAMESPACE,
+    RayOptions,
+    RayUnavailableError,
+    RayWindowLostError,
+)
+from translate.errors import Nb2enError, UsageError
 from translate.faithful import Translation
-from translate.pipeline import CACHE_WRITE_CHUNK, ArticleResult, PreparedArticle, Translator, translate_prepared
-from translate.settings import Device, Settings
 
-NAMESPACE = "nb2en"
-DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_MAX_RESTARTS = 3
-DEFAULT_PROBE_TIMEOUT_S = 10.0
-DEFAULT_START_TIMEOUT_S = 600.0
-# Windows queued on one actor at a time: the next one waits in its mailbox, so the actor
-# never idles for a round trip; more would only make a lost actor cost more retries.
-IN_FLIGHT_PER_ACTOR = 2
-# Largest window per actor call: CPU backends pack batches of 16, GPU ones of up to 128.
-MAX_WINDOW_TEXTS_CPU = 64
-MAX_WINDOW_TEXTS_GPU = 512
-# The local Ray moves only short strings; a small object store keeps /dev/shm free.
-LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
-DEFAULT_RAY_PORT = 6379
-
-
-class RayUnavailableError(ModelLoadError):
-    """Ray could not be reached or started, or no actor could load the model: the run stops."""
-
-
-class RayWindowLostError(Nb2enError):
-    """A window of sentences was lost with its actor more often than allowed."""
-
-
-@dataclass(frozen=True)
-class RayOptions:
-    """How the actor pool is placed; none of this changes an output.
-
-    ``actors`` None: as many as the cluster's CPUs (or GPUs, with ``gpus_per_actor``)
-    allow; for a local Ray, as many as this machine's CPUs allow.
-    """
-
-    address: str | None = None
-    actors: int | None = None
-    cpus_per_actor: float = 1.0
-    gpus_per_actor: float = 0.0
-    window_texts: int | None = None
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-    max_restarts: int = DEFAULT_MAX_RESTARTS
-    probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
-    start_timeout_s: float = DEFAULT_START_TIMEOUT_S
-
-    def __post_init__(self) -> None:
-        if self.actors is not None and self.actors < 1:
-            raise UsageError(f"--actors must be at least 1 (got {self.actors}).")
-        if self.cpus_per_actor <= 0:
-            raise UsageError(f"--cpus-per-actor must be more than 0 (got {self.cpus_per_actor}).")
-        if self.gpus_per_actor < 0:
-            raise UsageError(f"--gpus-per-actor cannot be negative (got {self.gpus_per_actor}).")
-        if self.window_texts is not None and self.window_texts < 1:
-            raise UsageError(f"The window must hold at least one sentence (got {self.window_texts}).")
-        if self.max_attempts < 1:
-            raise UsageError(f"max_attempts must be at least 1 (got {self.max_attempts}).")
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What an actor needs to build exactly the driver's backend (picklable, no paths required)."""
-
-    model_id: str
-    revision: str
-    backend: str
-    device: str
-    compute_type: str
-    decoding: DecodingSettings
-    cache_dir: str | None
-    repair: bool
-    cpu_threads: int | None
-    versions: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_backend(
-        cls, backend: TranslationBackend, repair: bool, cpu_threads: int | None, cache_dir: str | None
-    ) -> "WorkerSpec":
-        return cls(
-            model_id=backend.model.id,
-            revision=backend.model.revision,
-            backend=backend.name,
-            device=backend.device,
-            compute_type=backend.compute_type,
-            decoding=backend.decoding,
-            cache_dir=cache_dir,
-            repair=repair,
-            cpu_threads=cpu_threads,
-            versions=code_versions(),
-        )
-
-
-def code_versions() -> dict:
-    """The versions of the code that decide an output; driver and actors must agree."""
-    import translate
-    from translate.faithful import FAITHFUL_VERSION
-
-    return {"nb2en": translate.__version__, "faithful": FAITHFUL_VERSION}
-
-
-class MissWorker:
-    """The actor body: one backend, loaded once (again after a restart), faithful translation.
-
-    Made a Ray actor class by ``ray.remote`` at start time, so importing this module never
-    imports Ray.
-    """
-
-    def __init__(self, spec: WorkerSpec):
-        self.spec = spec
-        self.backend: TranslationBackend | None = None
-
-    def _ensure_backend(self) -> TranslationBackend:
-        if self.backend is None:
-            from translate.backends import BackendChoice, create_backend
-            from translate.models import resolve_model
-
-            spec = self.spec
-            model = resolve_model(spec.model_id)
-            if model.revision != spec.revision:
-                raise ModelLoadError(
-                    f"The model {spec.model_id} on Ray node {socket.gethostname()} is revision {model.revision}, "
-                    f"the driver's is {spec.revision}. Put the same model files on every node "
-                    "(`nb2en models download`, or one shared folder)."
-                )
-            choice = BackendChoice(spec.backend, spec.device, spec.compute_type, "ray actor")
-            backend = create_backend(model, choice, spec.decoding, Path(spec.cache_dir) if spec.cache_dir else None)
-            if spec.cpu_threads and hasattr(backend, "cpu_threads"):
-                backend.cpu_threads = spec.cpu_threads
-            backend.ensure_loaded()
-            self.backend = backend
-        return self.backend
-
-    def ready(self) -> dict:
-        """Load the model; say who this actor is and what it runs (checked by the driver)."""
-        started = time.perf_counter()
-        backend = self._ensure_backend()
-        return {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "identity": backend.identity(),
-            "versions": code_versions(),
-            "load_s": round(time.perf_counter() - started, 3),
-        }
-
-    def pid(self) -> int:
-        return os.getpid()
-
-    def translate(self, texts: list[str]) -> list[Translation]:
-        from translate.faithful import translate_texts
-
-        return translate_texts(self._ensure_backend(), texts, repair=self.spec.repair)
 
 
 @dataclass
@@ -223,7 +57,7 @@ def _lost_errors() -> tuple[type[BaseException], ...]:
 
 
 class RayMissTranslator:
-    """A miss translator whose work runs on Ray actors (see the module docstring).
+    """A miss translator whose work runs on Ray actors (see the package docstring, translate.batch.engines.ray).
 
     ``backend`` is the driver's (unloaded) backend: it says what every actor must build, and
     its identity is what the driver's cache keys are made from. Call it like a function
@@ -516,84 +350,6 @@ class RayMissTranslator:
         )
 
 
-# ---------------------------------------------------------------------------- the engine
-
-
-def settings_for_ray(settings: Settings, gpus_per_actor: float) -> Settings:
-    """The run's settings as the actors will run them: GPU actors mean a CUDA backend.
-
-    The driver makes the cache keys, so it must know the device the actors decode on even
-    when it has no GPU itself: ``--device auto`` becomes ``cuda`` with ``--gpus-per-actor``;
-    ``--device cuda`` without GPUs for the actors is refused.
-    """
-    if gpus_per_actor > 0 and settings.device is Device.cpu:
-        raise UsageError("--gpus-per-actor needs the actors on CUDA: leave out --device cpu (or pass --device cuda).")
-    if gpus_per_actor <= 0 and settings.device is Device.cuda:
-        raise UsageError("--device cuda with --engine ray needs GPUs for the actors: add --gpus-per-actor 1.")
-    if gpus_per_actor > 0 and settings.device is Device.auto:
-        return settings.replace(device=Device.cuda)
-    if gpus_per_actor <= 0 and settings.device is Device.auto:
-        from translate.backends import cuda_available
-
-        if cuda_available():  # the driver's GPU is not the actors': they run on CPUs
-            return settings.replace(device=Device.cpu)
-    return settings
-
-
-def default_window_sentences(actors: int | None, gpus_per_actor: float) -> int:
-    """Sentences per window of articles: enough misses in flight to keep every actor busy."""
-    per_actor = (MAX_WINDOW_TEXTS_GPU if gpus_per_actor > 0 else MAX_WINDOW_TEXTS_CPU) * IN_FLIGHT_PER_ACTOR
-    return max(CACHE_WRITE_CHUNK, per_actor * (actors or 8))
-
-
-class RayEngine:
-    """Windows of articles translated through the Translator, its misses by Ray actors.
-
-    Everything but the miss computation (cache, keys, flags, articles) is the Translator's,
-    as in the local engine; this engine swaps in a ``RayMissTranslator`` for the run and
-    lets one call carry a whole window of misses, so every actor has work at once.
-    """
-
-    name = "ray"
-
-    def __init__(
-        self,
-        translator: Translator,
-        address: str | None = None,
-        actors: int | None = None,
-        cpus_per_actor: float = 1.0,
-        gpus_per_actor: float = 0.0,
-        **options,
-    ):
-        self.translator = translator
-        self.misses = RayMissTranslator(
-            translator.backend,
-            repair=translator.settings.repair,
-            options=RayOptions(
-                address=address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor, **options
-            ),
-        )
-        self._previous = (translator.translate_misses, translator.miss_chunk)
-        translator.translate_misses = self.misses
-        translator.miss_chunk = max(CACHE_WRITE_CHUNK, default_window_sentences(actors, gpus_per_actor))
-
-    def translate_window(self, window: list[PreparedArticle]) -> list[ArticleResult]:
-        return translate_prepared(window, self.translator)
-
-    def close(self) -> None:
-        """Remove the actors (and a Ray this engine started); give the Translator back its own misses."""
-        try:
-            self.misses.close()
-        finally:
-            self.translator.translate_misses, self.translator.miss_chunk = self._previous
-
-    def __enter__(self) -> "RayEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -647,54 +403,6 @@ def _resources_text(ray) -> str:
     except Exception:  # noqa: BLE001 - only used to word an error message
         return "unknown resources"
     return f"{resources.get('CPU', 0):g} CPU, {resources.get('GPU', 0):g} GPU"
-
-
-def split_address(address: str) -> tuple[str, int]:
-    """``host:port``, ``ray://host:port`` or ``host`` -> (host, port); Ray's default port when none."""
-    rest = address.split("://", 1)[1] if "://" in address else address
-    rest = rest.rstrip("/")
-    if rest.startswith("["):  # [ipv6]:port
-        host, _, port = rest[1:].partition("]")
-        port = port.lstrip(":")
-    else:
-        host, _, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
-    if not port:
-        default = 10001 if address.startswith("ray://") else DEFAULT_RAY_PORT
-        return host, default
-    try:
-        return host, int(port)
-    except ValueError:
-        raise UsageError(f"Bad --ray-address '{address}': use host:port or ray://host:port.") from None
-
-
-def check_address(address: str, timeout: float = DEFAULT_PROBE_TIMEOUT_S) -> None:
-    """Fail fast, in about ``timeout`` seconds at most, when ``address`` is not a reachable Ray.
-
-    ``auto`` is left to Ray (it fails at once when no local cluster is running).
-    """
-    if address == "auto":
-        return
-    host, port = split_address(address)
-    advice = "Check --ray-address (host:port of the Ray head, or ray://host:10001), or leave it out to run Ray on this machine."
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise RayUnavailableError(f"Cannot reach the Ray cluster at {address} ({reason}). {advice}") from None
-    try:
-        import grpc  # comes with ray[default]; without it the TCP check has to do
-    except ImportError:
-        return
-    channel = grpc.insecure_channel(f"{host}:{port}")
-    try:
-        grpc.channel_ready_future(channel).result(timeout=timeout)
-    except grpc.FutureTimeoutError:
-        raise RayUnavailableError(
-            f"Something answers at {address}, but not Ray (no gRPC handshake within {timeout:g} s). {advice}"
-        ) from None
-    finally:
-        channel.close()
 
 
 def _one_line(error: BaseException | object, limit: int = 300) -> str:
