@@ -296,6 +296,18 @@ def test_output_onto_a_fifo_or_device_is_refused_and_left_alone(tmp_path, articl
     assert os.stat(target).st_ino == before.st_ino
 
 
+def test_a_batch_report_or_journal_that_is_a_fifo_is_refused_without_blocking(tmp_path, tiny_marian_dir):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    (src / "a.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    os.mkfifo(out / "nb2en-report.jsonl")
+    result = run_measured("batch", src, out, "--model", tiny_marian_dir, "--quiet", timeout=300)
+    code, _, err, _ = result
+    assert code == 2 and "nb2en-report.jsonl" in err and "not a regular file" in err, err
+    assert stat.S_ISFIFO(os.stat(out / "nb2en-report.jsonl").st_mode)
+
+
 # ------------------------------------------------------------------------------ limits API
 
 
