@@ -50,10 +50,10 @@ class InputLimits:
     file_mb: float = 256
     # Largest markup document parsed: an HTML, Markdown, NITF or text file, or one inflated
     # XML part of a zip document (.docx).
-    document_mb: float = 64
+    document_mb: float = 32
     # Most bytes inflated from one zip document in all (its parts that are translated;
     # media and other parts are copied through compressed, never inflated).
-    zip_total_mb: float = 256
+    zip_total_mb: float = 64
     # Most inflated/compressed ratio of one zip member above 1 MiB (zip bombs reach ~1000).
     zip_ratio: float = 400
     # Most members (parts) in one zip document.
