@@ -39,30 +39,40 @@ def _env() -> dict:
     return env
 
 
-def run_measured(*args, timeout: float = 600) -> tuple[int, str, str, int]:
-    """Run ``python -m translate ARGS``; its exit code, stdout, stderr and peak resident bytes.
+# The child is started by this small launcher and measured by it: on Linux a child's
+# ru_maxrss starts at its parent's resident size at fork (kept across exec), so a child
+# forked straight from pytest (torch loaded, ~500 MB) would report pytest's size.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "child.returncode = os.waitstatus_to_exitcode(status)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss * 1024))\n"
+    "sys.exit(child.returncode if child.returncode >= 0 else 128 - child.returncode)\n"
+)
+
+
+def run_measured(*args, timeout: float = 600, command: list[str] | None = None) -> tuple[int, str, str, int]:
+    """Run ``python -m translate ARGS`` (or ``command``); its exit code, stdout, stderr and
+    peak resident bytes (the child's own ``ru_maxrss``).
 
     ``timeout`` only keeps a blocking regression (a FIFO opened) from hanging the suite.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "translate", *map(str, args)], stdout=out, stderr=err, env=_env(), cwd=REPO_ROOT
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                os.wait4(process.pid, 0)
-                process.returncode = -9
-                pytest.fail(f"nb2en {' '.join(map(str, args))} did not finish (blocked?)")
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return process.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), usage.ru_maxrss * 1024
+    command = command or [sys.executable, "-m", "translate", *map(str, args)]
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
+                capture_output=True,
+                env=_env(),
+                cwd=REPO_ROOT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{' '.join(command)} did not finish (blocked?)")
+        peak = int(peak_file.read_text())
+    return done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"), peak
 
 
 def refused(result, *words: str) -> str:
@@ -116,13 +126,9 @@ def test_a_bomb_in_a_media_part_is_copied_through_compressed(tmp_path):
         "d = read_document(Path(sys.argv[1]).read_bytes(), sys.argv[1]); Path(sys.argv[2]).write_bytes(write_document(d)); "
         "print(len(d.article.blocks))"
     )
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen([sys.executable, "-c", script, str(source), str(target)], stdout=out, env=_env())
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        assert process.returncode == 0 and out.read().strip() == b"2"
-    assert usage.ru_maxrss * 1024 < MEMORY_BOUND
+    code, out, err, peak = run_measured(command=[sys.executable, "-c", script, str(source), str(target)])
+    assert code == 0 and out.strip() == "2", err
+    assert peak < MEMORY_BOUND, peak
     with zipfile.ZipFile(source) as before, zipfile.ZipFile(target) as after:
         original, copied = before.getinfo("word/media/image1.png"), after.getinfo("word/media/image1.png")
         assert (copied.CRC, copied.file_size, copied.compress_size) == (original.CRC, original.file_size, original.compress_size)
