@@ -12,7 +12,12 @@ no cache, waits until it is healthy (model converted and loaded: never timed), t
 2. 16 clients doing the same at once (closed loop: each sends its next request when its
    answer arrives),
 3. the one client again (the 1-client rate is the mean of 1 and 3, so drift in the
-   machine's load shows up instead of biasing the ratio).
+   machine's load shows up instead of biasing the ratio),
+4. fairness: one request of ``--big-sentences`` (1,000) different sentences, and meanwhile
+   one client posting 1-sentence requests one after another until the big one is answered.
+   Reported: p50/p95 latency of those small requests next to the 1-client p50/p95 of
+   phases 1 and 3 (the round-robin queue puts each small request in the next model batch,
+   so it waits for about one batch, not for the 1,000 sentences), and the big one's time.
 
 Every request carries one different sentence (a seed-article sentence after a case number), so
 no answer comes from the queue's deduplication. Reported: sentences/s, the ratio 16 vs 1
@@ -55,7 +60,7 @@ def serve_worker(model_dir: str, cache_dir: str, port: int, wait_ms: float) -> N
         model=model_dir, backend="ctranslate2", device="cpu", beam_size=1, cache_dir=Path(cache_dir), use_cache=False,
         repair=False, summarizer="extractive",
     )
-    options = ServeOptions(settings=settings, max_wait_ms=wait_ms, max_queue=4096)
+    options = ServeOptions(settings=settings, max_wait_ms=wait_ms, max_queue=4096, char_limit=None, max_queue_wait_s=None)
     serve(Service(options), host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
@@ -141,6 +146,45 @@ class Load:
         }
 
 
+def fairness(url: str, sentences: list[str], big: int) -> dict:
+    """Latency of 1-sentence requests while one ``big``-sentence request is served."""
+    import httpx
+
+    texts = [f"Dokument {n}: {sentences[n % len(sentences)]}" for n in range(big)]
+    done = threading.Event()
+    outcome: dict = {}
+
+    def big_request() -> None:
+        started = time.perf_counter()
+        with httpx.Client(timeout=3600) as http:
+            response = http.post(url + "/translate", json={"q": texts, "source": "nb", "target": "en"})
+        outcome["status"] = response.status_code
+        outcome["big_s"] = time.perf_counter() - started
+        done.set()
+
+    thread = threading.Thread(target=big_request)
+    thread.start()
+    time.sleep(1.0)  # the big one is queued first
+    latencies: list[float] = []
+    n = 0
+    with httpx.Client(timeout=600) as http:
+        while not done.is_set():
+            started = time.perf_counter()
+            response = http.post(url + "/translate", json={"q": f"Liten {n}: {sentences[n % len(sentences)]}",
+                                                          "source": "nb", "target": "en"})
+            if response.status_code == 200 and not done.is_set():
+                latencies.append(time.perf_counter() - started)
+            n += 1
+    thread.join()
+    latencies.sort()
+    return {
+        **outcome,
+        "small": len(latencies),
+        "p50_s": statistics.median(latencies) if latencies else float("nan"),
+        "p95_s": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))] if latencies else float("nan"),
+    }
+
+
 def batch_sizes(url: str) -> tuple[float, float]:
     """(model batches, sentences in them) from the server's /metrics."""
     import httpx
@@ -159,6 +203,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=25.0, help="Seconds per phase (three phases).")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--wait-ms", type=float, default=5.0, help="The queue's --batch-wait-ms.")
+    parser.add_argument("--big-sentences", type=int, default=1000, help="Sentences of the big request (0: skip phase 4).")
     parser.add_argument("--record", action="store_true", help="Append the results to bench/RESULTS.md.")
     parser.add_argument("--serve-worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -190,6 +235,7 @@ def main(argv: list[str]) -> None:
         many = load.run(args.clients, args.seconds)
         batches_many = batch_sizes(url)
         single_b = load.run(1, args.seconds)
+        fair = fairness(url, seed_sentences(), args.big_sentences) if args.big_sentences else None
     finally:
         server.terminate()
         server_rc = server.wait(timeout=60)
@@ -212,6 +258,13 @@ def main(argv: list[str]) -> None:
         f"- {args.clients} concurrent clients vs 1 client: **{ratio:.2f}x** sentences/s "
         f"({many['sentences_per_s']:.2f} vs {single_rate:.2f}, the mean of both 1-client phases)"
     )
+    if fair is not None:
+        summary += (
+            f"\n- fairness: while one request of {args.big_sentences} sentences was served "
+            f"({fair['big_s']:.1f} s, status {fair['status']}), {fair['small']} one-sentence requests took "
+            f"p50 **{fair['p50_s']:.2f} s**, p95 **{fair['p95_s']:.2f} s** "
+            f"(1 client alone: p95 {single_a['p95_s']:.2f} s and {single_b['p95_s']:.2f} s)"
+        )
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report = "\n".join(lines + ["", summary])
     print(report)
@@ -219,11 +272,13 @@ def main(argv: list[str]) -> None:
           f"load average {loadavg}; total {time.perf_counter() - total_started:.0f} s")
     if args.record:
         section = (
-            "\n## Serve: request batching\n\n"
+            "\n## Serve: request batching with the fair (round-robin) queue\n\n"
             "`nb2en serve` with a random transformer-base-shaped Marian (CTranslate2 int8, CPU, greedy, no cache, "
             "no repair; see the docstring of bench/bench_serve.py), one sentence per `/translate` request, "
-            f"{args.seconds:g} s per phase, queue wait {args.wait_ms:g} ms, load average {loadavg} at the end:\n\n"
-            f"```\npython bench/bench_serve.py --seconds {args.seconds:g} --clients {args.clients} --record\n```\n\n"
+            f"{args.seconds:g} s per phase, queue wait {args.wait_ms:g} ms, OMP_NUM_THREADS="
+            f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, load average {loadavg} at the end:\n\n"
+            f"```\npython bench/bench_serve.py --seconds {args.seconds:g} --clients {args.clients} "
+            f"--big-sentences {args.big_sentences} --record\n```\n\n"
             + report + "\n"
         )
         with open(BENCH_DIR / "RESULTS.md", "a", encoding="utf-8") as handle:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from translate.serve.batcher import Batcher, BatcherClosed, QueueFull
+from translate.serve.batcher import CURRENT_TICKET, Batcher, BatcherClosed, ClientGone, QueueFull, Ticket
 
 
 class Recorder:
@@ -161,3 +161,133 @@ def test_the_download_store_is_bounded_in_count_and_bytes():
     assert [store.get(i) is not None for i in ids] == [False, False, True, True]  # 8 bytes kept, not 12
     big = store.put(StoredFile("big.txt", "text/plain", b"x" * 50))
     assert store.get(big) is not None and store.get(ids[3]) is None  # the newest always stays
+
+
+# ------------------------------------------------------------------ fairness, cancellation, overload
+
+
+def test_batches_are_filled_round_robin_so_a_small_request_is_not_starved():
+    async def main():
+        recorder = Recorder(delay=0.01)
+        batcher = Batcher(recorder, max_batch_sentences=8, max_wait_ms=30)
+        batcher.start()
+        big = asyncio.ensure_future(batcher.translate([f"big {i}" for i in range(200)]))
+        await asyncio.sleep(0)  # the big one is queued first
+        small = asyncio.ensure_future(batcher.translate(["small"]))
+        other = asyncio.ensure_future(batcher.translate(["other a", "other b"]))
+        await asyncio.gather(big, small, other)
+        await batcher.close()
+        return recorder.batches
+
+    batches = run(main())
+    # The worker took a first batch of the big request alone (nothing else was queued yet);
+    # the next batch has one text of each request in turn, not the big one's next 8.
+    assert batches[1] == ["big 8", "small", "other a", "big 9", "other b", "big 10", "big 11", "big 12"]
+    assert sum(len(batch) for batch in batches) == 203 and max(len(batch) for batch in batches) == 8
+
+
+def test_a_cancelled_ticket_drops_its_queued_work_but_keeps_what_others_wait_for():
+    async def main():
+        gate = threading.Event()
+
+        def slow(texts):
+            gate.wait(10)
+            return [text.upper() for text in texts]
+
+        batcher = Batcher(slow, max_batch_sentences=1, max_wait_ms=0)
+        batcher.start()
+        blocker = asyncio.ensure_future(batcher.translate(["first"]))  # holds the model
+        await asyncio.sleep(0.05)
+        ticket = Ticket()
+        gone = asyncio.ensure_future(batcher.translate([f"gone {i}" for i in range(50)] + ["shared"], ticket))
+        kept = asyncio.ensure_future(batcher.translate(["shared"]))
+        await asyncio.sleep(0.05)
+        assert batcher.depth == 51
+        gone.cancel()  # what Ticket.cancel does to a blocking wait from a worker thread
+        with pytest.raises((ClientGone, asyncio.CancelledError)):
+            await gone
+        assert batcher.depth == 1  # only "shared" is left: another request waits for it
+        gate.set()
+        assert await kept == ["SHARED"] and await blocker == ["FIRST"]
+        await batcher.close()
+
+    run(main())
+
+
+def test_a_blocking_wait_ends_with_client_gone_when_its_ticket_is_cancelled():
+    async def main():
+        gate = threading.Event()
+        batcher = Batcher(lambda texts: gate.wait(10) and [t.upper() for t in texts], max_batch_sentences=1, max_wait_ms=0)
+        batcher.start()
+        blocker = asyncio.ensure_future(batcher.translate(["first"]))
+        await asyncio.sleep(0.05)
+        ticket = Ticket()
+        misses = batcher.blocking_misses()
+
+        def in_request_thread():
+            CURRENT_TICKET.set(ticket)
+            return misses([f"t{i}" for i in range(20)])
+
+        waiting = asyncio.ensure_future(asyncio.to_thread(in_request_thread))
+        await asyncio.sleep(0.1)
+        assert batcher.depth == 20
+        ticket.cancel()
+        with pytest.raises(ClientGone):
+            await waiting
+        await asyncio.sleep(0.05)
+        assert batcher.depth == 0
+        gate.set()
+        await blocker
+        await batcher.close()
+
+    run(main())
+
+
+def test_overload_is_judged_from_the_expected_wait_and_says_when_to_retry():
+    async def main():
+        gate = threading.Event()
+        batcher = Batcher(lambda texts: gate.wait(10) and [t.upper() for t in texts], max_batch_sentences=1,
+                          max_wait_ms=0, max_queue=1000, max_queue_wait_s=5)
+        batcher.start()
+        blocker = asyncio.ensure_future(batcher.translate(["first"]))
+        await asyncio.sleep(0.05)
+        batcher.rate = 2.0  # as measured: 2 sentences a second
+        big = asyncio.ensure_future(batcher.translate([f"big {i}" for i in range(40)]))  # 20 s of work, admitted
+        await asyncio.sleep(0.01)
+        # One long request waiting does not make a short one wait: its 2 texts take 2 turns
+        # each of 2 requests (2 s), so it is admitted.
+        short = asyncio.ensure_future(batcher.translate(["short a", "short b"]))
+        await asyncio.sleep(0.01)
+        queued = [asyncio.ensure_future(batcher.translate([f"q{i} a", f"q{i} b"])) for i in range(3)]
+        await asyncio.sleep(0.01)
+        with pytest.raises(QueueFull) as refused:
+            await batcher.translate(["one more", "and another"])  # 2 texts x 6 requests / 2 per s > 5 s
+        assert "5 s" in str(refused.value) and refused.value.retry_after == 6
+        ticket = Ticket()
+        ticket.admitted = True  # a request already admitted is never refused halfway
+        more = asyncio.ensure_future(batcher.translate(["late part"], ticket))
+        await asyncio.sleep(0.01)
+        assert batcher.depth == 40 + 2 + 6 + 1
+        gate.set()
+        await asyncio.gather(blocker, big, short, *queued, more)
+        await batcher.close()
+
+    run(main())
+
+
+def test_with_company_batches_are_smaller_so_the_next_one_comes_soon():
+    async def main():
+        recorder = Recorder(delay=0.01)
+        batcher = Batcher(recorder, max_batch_sentences=64, shared_batch_sentences=4, max_wait_ms=30)
+        batcher.start()
+        alone = await batcher.translate([f"alone {i}" for i in range(100)])
+        big = asyncio.ensure_future(batcher.translate([f"big {i}" for i in range(100)]))
+        small = asyncio.ensure_future(batcher.translate(["small"]))
+        await asyncio.gather(big, small)
+        await batcher.close()
+        return alone, recorder.batches
+
+    alone, batches = run(main())
+    assert len(alone) == 100 and [len(b) for b in batches[:2]] == [64, 36]  # alone: full batches
+    with_small = next(b for b in batches if "small" in b)
+    assert len(with_small) == 4 and with_small.index("small") == 1

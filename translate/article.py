@@ -165,6 +165,17 @@ def parse_article(text: str) -> Article:
     return Article(blocks, metadata)
 
 
+def parse_plain_text(text: str) -> Article:
+    """A plain text that is not an NTB file (a LibreTranslate text, a line of parallel text):
+    blank-line blocks, and a first line that looks like ``Dato ...`` is content, not metadata."""
+    article = parse_article(text.strip())
+    if article.blocks and article.blocks[0].kind == META:
+        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
+        article.blocks[0] = text_block(PARAGRAPH, flat)
+        article.metadata = {}
+    return article
+
+
 def text_block(
     kind: str, text: str, location: str | None = None, spans: list[InlineSpan] | None = None, node: object = None
 ) -> Block:

@@ -113,15 +113,13 @@ def line_block(line: str):
     A line is never re-split into several blocks, and a line that the article parser would
     take for a metadata line is still translated (in parallel text every line is content).
     """
-    from translate.article import META, PARAGRAPH, Block, parse_article, text_block
+    from translate.article import PARAGRAPH, Block, parse_plain_text, text_block
 
     text = line.strip()
     if not text:
         return Block(PARAGRAPH, "")
-    blocks = parse_article(text).blocks
-    if len(blocks) == 1 and blocks[0].kind != META:
-        return blocks[0]
-    return text_block(PARAGRAPH, text)
+    blocks = parse_plain_text(text).blocks
+    return blocks[0] if len(blocks) == 1 else text_block(PARAGRAPH, text)
 
 
 def translate_lines(

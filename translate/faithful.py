@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from translate.backends.base import Generation, TranslationBackend
 from translate.numbers import missing_numbers
+
+if TYPE_CHECKING:  # annotations only: the backends package imports the settings, which key on this module
+    from translate.backends.base import Generation, TranslationBackend
 
 # Bump when this module changes what it returns for the same model output (goes into cache keys).
 FAITHFUL_VERSION = "3"  # 3: numbers compared by meaning (translate.numbers)
@@ -50,9 +52,12 @@ def translate_texts(backend: TranslationBackend, texts: list[str], repair: bool 
     backend.ensure_loaded()
     limit = max(8, backend.max_input_tokens - _INPUT_MARGIN)
     count = backend.count_tokens
-    pieces_per_text = [split_to_fit(text, count, limit) for text in texts]
+    # Every miss is tokenized once, in one call; the counts go on to ``generate`` with the pieces.
+    fitted = [_fit(text, count, limit, tokens) for text, tokens in zip(texts, count(texts))]
+    pieces_per_text = [[piece for piece, _ in pieces] for pieces in fitted]
     flat = [piece for pieces in pieces_per_text for piece in pieces]
-    outputs = _translate_with_repair(backend, flat, rounds=MAX_REPAIR_ROUNDS if repair else 0)
+    lengths = [tokens for pieces in fitted for _, tokens in pieces]
+    outputs = _translate_with_repair(backend, flat, rounds=MAX_REPAIR_ROUNDS if repair else 0, lengths=lengths)
     results = []
     position = 0
     for text, pieces in zip(texts, pieces_per_text):
@@ -67,8 +72,10 @@ def translate_texts(backend: TranslationBackend, texts: list[str], repair: bool 
     return results
 
 
-def _translate_with_repair(backend: TranslationBackend, texts: list[str], rounds: int) -> list[Translation]:
-    generations = backend.generate(texts)
+def _translate_with_repair(
+    backend: TranslationBackend, texts: list[str], rounds: int, lengths: list[int] | None = None
+) -> list[Translation]:
+    generations = backend.generate(texts, lengths)
     results: list[Translation] = []
     retry_index: list[int] = []
     retry_pieces: list[list[str]] = []
@@ -119,10 +126,18 @@ def is_repetitive(text: str, max_ngram: int = 4, min_repeats: int = 4) -> bool:
 
 def split_to_fit(text: str, count_tokens: Callable[[list[str]], list[int]], limit: int) -> list[str]:
     """Split ``text`` at the best clause boundaries until every piece fits ``limit`` tokens."""
-    if count_tokens([text])[0] <= limit:
-        return [text]
+    return [piece for piece, _ in _fit(text, count_tokens, limit)]
+
+
+def _fit(
+    text: str, count_tokens: Callable[[list[str]], list[int]], limit: int, tokens: int | None = None
+) -> list[tuple[str, int]]:
+    """``split_to_fit`` with each piece's token count; ``tokens``, when known, is not counted again."""
+    tokens = count_tokens([text])[0] if tokens is None else tokens
+    if tokens <= limit:
+        return [(text, tokens)]
     halves = split_in_two(text) or _split_chars(text)
-    return [piece for half in halves for piece in split_to_fit(half, count_tokens, limit)]
+    return [piece for half, n in zip(halves, count_tokens(halves)) for piece in _fit(half, count_tokens, limit, n)]
 
 
 def split_in_two(text: str) -> list[str]:

@@ -306,6 +306,36 @@ def align_inline_markup(prepared: list[PreparedArticle], translator: Translator)
         align_article(p.article, translator.backend)
 
 
+def translate_document(
+    source,
+    translator: Translator,
+    *,
+    settings: Settings | None = None,
+    label: str | None = None,
+    summarizer=None,
+) -> ArticleResult:
+    """One document, whatever the door: read, detect, parse, translate, and summarize when asked.
+
+    ``source`` is bytes (``label`` names them), a path (``-`` for stdin), or a Document a
+    door already opened with ``translate.formats.open_document`` (to refuse bad input before
+    a model is touched). ``settings`` (default: the translator's) say how to read it; the
+    open ``translator`` is reused, so a server or a batch keeps one model and one cache.
+    With a ``summarizer`` the result carries its summary (cached like the sentences).
+
+    The translation memory goes here when it lands: between ``prepare_document`` and
+    ``translate_prepared``, so every door gets it at once.
+    """
+    from translate.formats import Document, open_document
+
+    settings = settings or translator.settings
+    if not isinstance(source, Document):
+        source = open_document(source, label, settings.input_format, settings.encoding, settings.input_limits)
+    result = translate_prepared([prepare_document(source)], translator)[0]
+    if summarizer is not None:
+        summarize_article(result, summarizer, translator.cache)
+    return result
+
+
 def translate_articles(sources: list[SourceText], translator: Translator) -> list[ArticleResult]:
     """Parse and translate several articles with shared model batches; results in input order."""
     return translate_prepared([prepare_article(source) for source in sources], translator)

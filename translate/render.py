@@ -10,14 +10,18 @@ from translate.pipeline import ArticleResult
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
 
 
-def render(result: ArticleResult, fmt: str) -> str:
-    """The article in ``fmt`` (text, markdown or json; an ``OutputFormat`` works too)."""
+def render(result: ArticleResult, fmt: str, with_summary: bool = True) -> str:
+    """The article in ``fmt`` (text, markdown or json; an ``OutputFormat`` works too).
+
+    ``with_summary=False`` leaves the summary out of text and Markdown (a file that is the
+    article only); JSON always carries every field.
+    """
     fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
         return render_json(result)
     if fmt == "markdown":
-        return render_markdown(result)
-    return render_text(result)
+        return render_markdown(result, with_summary)
+    return render_text(result, with_summary)
 
 
 def render_summary(result: ArticleResult) -> str:
@@ -25,15 +29,15 @@ def render_summary(result: ArticleResult) -> str:
     return (result.summary or "") + "\n"
 
 
-def render_text(result: ArticleResult) -> str:
-    """Same blank-line blocks as the input; the summary, if any, after the article."""
+def render_text(result: ArticleResult, with_summary: bool = True) -> str:
+    """Same blank-line blocks as the input; the summary, if any (and wanted), after the article."""
     parts = [block.target or "" for block in result.article.blocks]
-    if result.summary:
+    if with_summary and result.summary:
         parts.append("Summary:\n" + result.summary)
     return "\n\n".join(parts) + "\n"
 
 
-def render_markdown(result: ArticleResult) -> str:
+def render_markdown(result: ArticleResult, with_summary: bool = True) -> str:
     parts = []
     for block in result.article.blocks:
         target = block.target or ""
@@ -45,7 +49,7 @@ def render_markdown(result: ArticleResult) -> str:
             parts.append(f"*{target}*")
         else:
             parts.append(target)
-    if result.summary:
+    if with_summary and result.summary:
         parts.append("## Summary\n\n" + result.summary)
     return "\n\n".join(parts) + "\n"
 
@@ -59,18 +63,19 @@ def writes_own_format(result: ArticleResult, fmt) -> bool:
     return fmt == "same" or (fmt == "markdown" and document.format == "md")
 
 
-def render_output(result: ArticleResult, fmt) -> str | bytes:
+def render_output(result: ArticleResult, fmt, with_summary: bool = True) -> str | bytes:
     """What ``translate``/``batch`` write: the input's own format for ``same`` (bytes), else ``render``.
 
     A structured document is written over its original (``translate.formats``) and carries
-    no summary; text, Markdown and JSON renderings do.
+    no summary; text, Markdown and JSON renderings do unless ``with_summary`` is False
+    (the server's download is the article only: its summary is in the JSON answer).
     """
     if writes_own_format(result, fmt):
         from translate.formats import write_document
 
         return write_document(result.document)
     fmt = getattr(fmt, "value", fmt)
-    return render(result, "text" if fmt == "same" else fmt)
+    return render(result, "text" if fmt == "same" else fmt, with_summary)
 
 
 def _block_dict(block, alignments: dict) -> dict:

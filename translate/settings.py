@@ -58,6 +58,14 @@ class InputFormat(str, Enum):
     md = "md"
     docx = "docx"
     nitf = "nitf"
+    odt = "odt"
+    odp = "odp"
+    fodt = "fodt"
+    fodp = "fodp"
+    pptx = "pptx"
+    srt = "srt"
+    vtt = "vtt"
+    pdf = "pdf"
 
 
 class InlineAlignment(str, Enum):

@@ -103,11 +103,21 @@ class TranslationBackend(ABC):
         With ``caps`` (only where ``truncates_exactly``), cut output k to ``caps[k]`` tokens.
         """
 
+    def hypotheses(self, text: str, count: int) -> list[str]:
+        """The ``count`` best translations of one text from beam search, best first (the
+        server's ``alternatives``); the beam is widened to ``count`` where it is narrower."""
+        self.ensure_loaded()
+        cap = self.decoding.max_new_tokens(self.count_tokens([text])[0], self.max_output_tokens)
+        return self._hypotheses(text, max(1, count), cap)
+
+    def _hypotheses(self, text: str, count: int, max_new_tokens: int) -> list[str]:
+        raise NotImplementedError(f"the {self.name} backend cannot give alternative translations")
+
     def translate_batch(self, texts: list[str]) -> list[str]:
         """Plain translation of a list of sentences, in order."""
         return [generation.text for generation in self.generate(texts)]
 
-    def generate(self, texts: list[str]) -> list[Generation]:
+    def generate(self, texts: list[str], lengths: list[int] | None = None) -> list[Generation]:
         """Translate in length-sorted, token-packed batches and restore the input order.
 
         A text's output depends on the text alone, never on the texts it shares a batch
@@ -117,12 +127,12 @@ class TranslationBackend(ABC):
         otherwise (beam search) only texts with the same cap share one. That is what lets
         the cache key leave the neighbours out, and lets the request queue of ``serve``
         and the Ray actors of ``batch --engine ray`` cut work into any batches and still
-        equal a local run.
+        equal a local run. ``lengths`` are the texts' ``count_tokens``, when the caller has them.
         """
         if not texts:
             return []
         self.ensure_loaded()
-        lengths = self.count_tokens(texts)
+        lengths = self.count_tokens(texts) if lengths is None else list(lengths)
         caps = [self.decoding.max_new_tokens(n, self.max_output_tokens) for n in lengths]
         mix_caps = self.truncates_exactly and self.decoding.beam_size == 1
         if mix_caps:

@@ -197,6 +197,17 @@ class CTranslate2Backend(TranslationBackend):
         caps = caps or [max_new_tokens] * len(texts)
         return [self._detokenize(result.hypotheses[0][:cap]) for result, cap in zip(results, caps)]
 
+    def _hypotheses(self, text: str, count: int, max_new_tokens: int) -> list[str]:
+        pieces = self.source_sp.encode([text], out_type=str)[0] + [EOS]
+        result = self.translator.translate_batch(
+            [pieces],
+            beam_size=max(self.decoding.beam_size, count),
+            num_hypotheses=count,
+            max_decoding_length=max_new_tokens,
+            return_scores=False,
+        )[0]
+        return [self._detokenize(hypothesis)[0] for hypothesis in result.hypotheses]
+
     def _detokenize(self, pieces: list[str]) -> tuple[str, int]:
         """Pieces to text like MarianTokenizer: specials dropped, stray ``▁`` made spaces.
 

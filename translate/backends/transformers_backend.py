@@ -67,6 +67,18 @@ class TransformersBackend(TranslationBackend):
         counts = [self._generated_length(row.tolist()[1:], max_new_tokens) for row in output]
         return [(text.strip(), count) for text, count in zip(texts_out, counts)]
 
+    def _hypotheses(self, text: str, count: int, max_new_tokens: int) -> list[str]:
+        inputs = self.tokenizer([text], return_tensors="pt", padding=True).to(self.device)
+        with self.torch.inference_mode():
+            output = self.network.generate(
+                **inputs,
+                num_beams=max(self.decoding.beam_size, count),
+                num_return_sequences=count,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+            )
+        return [text.strip() for text in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
+
     def _generated_length(self, ids: list[int], max_new_tokens: int) -> int:
         """Tokens generated for one output, its closing ``</s>`` excluded unless it was forced.
 

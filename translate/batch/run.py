@@ -148,13 +148,16 @@ class _Executor:
             self.finisher.fail(item, item.problem)
             return None
         from translate.formats import limits as input_limits
-        from translate.formats import read_document
+        from translate.formats import open_document
 
+        settings = self.settings
         data = None
         try:
-            with input_limits.using(self.settings.input_limits):
+            # The bytes first (under the file-size limit), so a file that fails to parse is
+            # reported with their hash; then the one reader, as every door reads.
+            with input_limits.using(settings.input_limits):
                 data = read_input(item.source)
-                document = read_document(data, str(item.source), self.settings.input_format, self.settings.encoding)
+            document = open_document(data, str(item.source), settings.input_format, settings.encoding, settings.input_limits)
         except EXPECTED_ERRORS as error:
             if data is not None and item.source_sha256 is None:
                 item.source_sha256 = sha256_bytes(data)  # the report names the bytes that failed

@@ -27,43 +27,33 @@ from translate.commands.options import (
     warn_unused_summary_model,
     with_options,
 )
-from translate.settings import InputFormat, OutputFormat, Settings, SummaryFormat
-
-
-
-def read_article(path: str, input_format: InputFormat | None = None, encoding: str | None = None, limits=None):
-    """The input read once in its format (``--from``, else detected): a ``translate.formats.Document``.
-
-    ``limits`` (``formats.limits.InputLimits``) bound the read, the file's size included."""
-    from translate.formats import limits as input_limits
-    from translate.formats import read_document
-    from translate.io import read_input
-
-    with input_limits.using(limits):
-        return read_document(read_input(path), path, input_format, encoding)
+from translate.settings import OutputFormat, Settings, SummaryFormat
 
 
 def check_binary_output(path: str, document, settings: Settings, output: Optional[Path]) -> None:
-    """A DOCX comes back as a DOCX: binary, so it needs -o (never written to a terminal)."""
+    """A DOCX (ODT, PPTX...) comes back in its own format: binary, so it needs -o (never written to a terminal)."""
     from translate.errors import UsageError
 
     if document.binary and settings.output_format is OutputFormat.same and output is None:
         raise UsageError(
-            f"{path} is a .docx, so its English is a .docx too (binary). Pass -o FILE.docx, "
+            f"{path} is a .{document.format}, so its English is a .{document.format} too (binary). "
+            f"Pass -o FILE.{document.format}, "
             "or --format text, markdown or json to print it."
         )
 
 
 def translate_one(path: str, settings: Settings, summarizer=None, output: Optional[Path] = None):
-    """Read, translate and (with a summarizer) summarize one article; print its warnings."""
-    from translate.pipeline import Translator, prepare_document, summarize_article, translate_prepared
+    """One article through ``pipeline.translate_document``; print its warnings.
 
-    document = read_article(path, settings.input_format, settings.encoding, settings.input_limits)
+    The input is opened first, so bad input is refused before any model is looked for.
+    """
+    from translate.formats import open_document
+    from translate.pipeline import Translator, translate_document
+
+    document = open_document(path, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits)
     check_binary_output(path, document, settings, output)
     with Translator(settings) as translator:
-        result = translate_prepared([prepare_document(document)], translator)[0]
-        if summarizer is not None:
-            summarize_article(result, summarizer, translator.cache)
+        result = translate_document(document, translator, summarizer=summarizer)
     for message in result.warnings:
         warn(message)
     return result
@@ -132,7 +122,9 @@ def split(
         from translate.article import render_sentences
         from translate.formats.limits import resolve
 
-        document = read_article(path, input_format, encoding, resolve(input_limit))
+        from translate.formats import open_document
+
+        document = open_document(path, fmt=input_format, encoding=encoding, limits=resolve(input_limit))
         for message in document.source.warnings:
             warn(message)
         sys.stdout.write(render_sentences(document.article))

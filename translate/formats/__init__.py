@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import sys
 import time
 import zipfile
@@ -35,13 +36,22 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "md": ("markdown", ".md", (".md", ".markdown"), False),
     "docx": ("docx", ".docx", (".docx",), True),
     "nitf": ("nitf", ".xml", (".nitf", ".nitf.xml"), False),
+    "odt": ("odt", ".odt", (".odt", ".ott"), True),
+    "odp": ("odt", ".odp", (".odp", ".otp"), True),
+    "fodt": ("odt", ".fodt", (".fodt",), False),
+    "fodp": ("odt", ".fodp", (".fodp",), False),
+    "pptx": ("pptx", ".pptx", (".pptx",), True),
+    "srt": ("srt", ".srt", (".srt",), False),
+    "vtt": ("vtt", ".vtt", (".vtt",), False),
+    "pdf": ("pdf", ".pdf", (".pdf",), True),
 }
-ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf"}
+ALIASES = {"text": "txt", "markdown": "md", "htm": "html", "xml": "nitf", "webvtt": "vtt", "ott": "odt", "otp": "odp"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream an Office-encrypted (agile or standard) .docx/.xlsx/.pptx is stored in, in its
 # OLE compound file's directory (UTF-16LE names).
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ZIP_MAGIC = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
 _SNIFF = 4096
 
 
@@ -80,7 +90,7 @@ def normalise_name(name: str) -> str:
 
 
 def get_format(name: str):
-    """The module (with ``read`` and ``write``) of format ``name`` (txt, html, md, docx, nitf)."""
+    """The module (with ``read`` and ``write``) of format ``name`` (a key or alias of ``FORMATS``)."""
     return importlib.import_module(f"translate.formats.{FORMATS[normalise_name(name)][0]}")
 
 
@@ -107,23 +117,38 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
             f"{path_or_name or 'The input'} is a legacy Word .doc file; only .docx is read. "
             "Save it as .docx (Word: File > Save As) and try again."
         )
+    if head.lstrip().startswith(PDF_MAGIC) or (name.endswith(".pdf") and PDF_MAGIC in head[:1024]):
+        return "pdf"
+    if name.endswith(".pdf"):
+        raise InputError(f"{path_or_name} is not a PDF (no %PDF- header). Check the file or pass --from.")
     if head.startswith(ZIP_MAGIC):
-        docx = _is_docx(data)
-        if docx:
-            return "docx"
-        if docx is None:
-            raise InputError(
-                f"{path_or_name or 'The input'} is a damaged zip file (it cannot be opened, so it is not a readable "
-                ".docx). Open and re-save it, or check the file."
-            )
+        zipped = _zip_format(data)
+        if zipped:
+            return zipped
+        for fmt in ZIP_FORMATS:  # damaged, or not what its name says: its reader says which
+            if name.endswith(FORMATS[fmt][2]):
+                return fmt
         raise InputError(
-            f"{path_or_name or 'The input'} is a zip file without word/document.xml, so it is not a .docx document. "
-            "Pass a .docx, HTML, Markdown, NITF or text article."
+            f"{path_or_name or 'The input'} is a zip file without word/document.xml (.docx), ppt/presentation.xml "
+            "(.pptx) or an OpenDocument text/presentation mimetype (.odt, .odp), so it is not a document nb2en reads. "
+            "Check the file."
         )
-    if name.endswith(".docx"):
-        raise InputError(f"{path_or_name} is not a .docx document (not a zip file). Check the file or pass --from.")
+    zip_extensions = tuple(ext for fmt in ZIP_FORMATS for ext in FORMATS[fmt][2])
+    if name.endswith(zip_extensions):
+        kind = name.rpartition(".")[2]
+        raise InputError(f"{path_or_name} is not a .{kind} document (not a zip file). Check the file or pass --from.")
     if _has_nitf_root(head):
         return "nitf"
+    if b"opendocument" in head:
+        from translate.formats.odt import flat_format
+
+        flat = flat_format(head)
+        if flat:
+            return flat
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") and not name.endswith(".srt"):
+        return "vtt"
+    if _looks_like_srt(head):
+        return "srt"
     for fmt, (_, _, extensions, _) in FORMATS.items():
         if name.endswith(extensions):
             return fmt
@@ -134,13 +159,38 @@ def detect_format(path_or_name: str | PurePath | None, data: bytes) -> str:
     return "txt"
 
 
-def _is_docx(data: bytes) -> bool | None:
-    """Whether a zip holds ``word/document.xml``; None when it cannot be opened at all."""
+# The zip formats, by the part that says what they are.
+ZIP_FORMATS = ("docx", "odt", "odp", "pptx")
+_ODF_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.text-template": "odt",
+    b"application/vnd.oasis.opendocument.presentation": "odp",
+    b"application/vnd.oasis.opendocument.presentation-template": "odp",
+}
+
+
+def _zip_format(data: bytes) -> str | None:
+    """docx, odt, odp or pptx from a zip's parts (ODF: its ``mimetype`` part), else None."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except Exception:  # noqa: BLE001 - any damage (BadZipFile, struct.error...) is a damaged zip
+            names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return "docx"
+            if "ppt/presentation.xml" in names:
+                return "pptx"
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                return _ODF_MIMETYPES.get(archive.read("mimetype").strip())
+    except Exception:  # noqa: BLE001 - any damage means "none of these"; the reader words it
         return None
+    return None
+
+
+_SRT_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*\d+[ \t]*\r?\n[ \t]*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}[ \t]*-->")
+
+
+def _looks_like_srt(head: bytes) -> bool:
+    """A cue number, then a timing line: an SRT whatever its name."""
+    return bool(_SRT_START.match(head))
 
 
 def _first_element_name(head: bytes) -> str | None:
@@ -224,6 +274,25 @@ def _is_reader_error(error: BaseException) -> bool:
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def open_document(
+    source: bytes | str | os.PathLike,
+    label: str | None = None,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    limits=None,
+) -> Document:
+    """The one way input becomes a Document: a path (``-`` for stdin) is read, bytes are taken
+    as they are (``label`` names them); the format is ``fmt`` (``--from``), else detected.
+    ``limits`` (default: the environment's) bound the read of the file and of the document."""
+    if isinstance(source, (bytes, bytearray)):
+        return read_document(bytes(source), label or "-", fmt, encoding, limits)
+    from translate.formats import limits as input_limits
+    from translate.io import read_input
+
+    with input_limits.using(limits):
+        return read_document(read_input(source), label or str(source), fmt, encoding, limits)
 
 
 def write_document(document: Document) -> bytes:

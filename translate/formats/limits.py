@@ -60,6 +60,8 @@ class InputLimits:
     zip_parts: int = 10000
     # Deepest element nesting of HTML, XML (NITF, DOCX parts) and Markdown block nesting.
     depth: int = 256
+    # Most pages in one PDF (each page's inflated content streams are held to document-mb).
+    pdf_pages: int = 2000
 
     @classmethod
     def names(cls) -> list[str]:

@@ -57,6 +57,8 @@ class Rules:
     # tag -> block kind; context tags (li, td, blockquote...) apply to their descendants.
     kinds: dict[str, str] = field(default_factory=dict)
     context_kinds: dict[str, str] = field(default_factory=dict)
+    # Kept elements that stand for a space between words (HTML ``br``; ODF ``s``, ``tab``, ``line-break``).
+    spacing: frozenset[str] = _SPACING
 
     def is_inline(self, element) -> bool:
         name = localname(element)
@@ -95,6 +97,7 @@ class Run:
     children: list
     lead: str
     trail: str
+    spacing: frozenset[str] = _SPACING
 
 
 @dataclass
@@ -196,7 +199,7 @@ class Collector:
         for span in spans:
             span.start, span.end = min(span.start, len(text)), min(span.end, len(text))
         last_text = children[-1].tail if children else slot
-        run = Run(parent, anchor, list(children), _leading_space(slot), _trailing_space(last_text))
+        run = Run(parent, anchor, list(children), _leading_space(slot), _trailing_space(last_text), self.rules.spacing)
         location = self.path(parent)
         if mixed:
             location += "/text()" if anchor is None else f"/{localname(anchor)}-tail"
@@ -222,7 +225,7 @@ class Collector:
             if name in self.rules.keep_with_text or no_translate(element):
                 builder.add("".join(element.itertext()))
                 span.end = len(builder)
-            elif name == "br":
+            elif name in self.rules.spacing:
                 builder.add(" ")
             return
         builder.add(element.text)
@@ -288,7 +291,9 @@ def write_blocks(blocks: list[Block], alignments: dict | None = None) -> None:
 def _new_element(block: Block, index: int, target: str, dropped: set[int]):
     span = block.spans[index]
     if span.keep:
-        element = copy.deepcopy(span.node)
+        # The element itself, moved (each span is laid out once and the run's old elements
+        # are discarded): what was written inside it (an ODF note's body) stays with it.
+        element = span.node
         element.tail = None
         return element
     element = copy.deepcopy(span.node)
@@ -340,7 +345,7 @@ def _fill(
 def write_run(block: Block, alignments: dict | None = None) -> None:
     run: Run = block.node
     target = place_spans(block, alignments)
-    dropped = spacing_drops(block, target, _SPACING)
+    dropped = spacing_drops(block, target, run.spacing)
     items = layout(block, None, 0, len(target), target, dropped)
     for child in run.children:
         run.parent.remove(child)

@@ -47,6 +47,14 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "nitf": "application/xml",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "fodt": "application/vnd.oasis.opendocument.text-flat-xml",
+    "fodp": "application/vnd.oasis.opendocument.presentation-flat-xml",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
 
@@ -56,14 +64,29 @@ class ServeOptions:
 
     settings: Any  # translate.settings.Settings: model, decoding, cache, summary options (style = the default)
     api_keys: frozenset[str] = frozenset()
-    char_limit: int | None = None  # characters per request; None = no limit
+    char_limit: int | None = 100_000  # characters of text per request; None = no limit
+    file_char_limit: int | None = 500_000  # characters of an uploaded file's text; None = no limit
     max_body_bytes: int = 10 * 1024 * 1024
     max_queue: int = 1024  # sentences waiting for the model
     max_batch_sentences: int = 64
+    shared_batch_sentences: int = 16  # batch size while several requests wait (short waits)
+    max_in_flight: int = 32  # requests doing work at once (worker threads); more get 429 at once
     max_batch_chars: int = 16_000
     max_wait_ms: float = 5.0
+    max_queue_wait_s: float | None = 20.0  # expected wait (queue / measured rate) over this: 429
     body_timeout_s: float = 30.0  # a client that sends its body slower than this gets 408
+    min_body_rate: float = 4096.0  # bytes per second a body must keep up after body_timeout_s
+    header_timeout_s: float = 10.0  # a connection whose request headers take longer is closed
     stored_files: int = 64  # translated files kept for /download_file (oldest dropped first)
+    drain_s: float = 10.0  # after SIGTERM: how long requests in flight may finish
+    cors_origins: tuple[str, ...] = ("*",)  # origins allowed to call the API from a browser
+    req_limit: int | None = None  # requests per client per minute; None = no limit
+    metrics_key: str | None = None  # /metrics needs "Authorization: Bearer KEY" when set
+    suggestions: bool = False  # /suggest accepts human translations (into ``memory``)
+    memory: Any = None  # an object with ``add(q, s, source, target)``: where /suggest stores
+    alternatives_limit: int = 3  # most ``alternatives`` one /translate may ask for
+    max_piece_chars: int = 1000  # a text with no sentence boundary reaches the queue in pieces this long
+    json_max_depth: int = 32  # deepest nesting of a JSON body
 
 
 def read_api_keys(path: Path) -> frozenset[str]:
@@ -211,15 +234,18 @@ class Service:
             max_batch_sentences=options.max_batch_sentences,
             max_batch_chars=options.max_batch_chars,
             max_wait_ms=options.max_wait_ms,
+            max_queue_wait_s=options.max_queue_wait_s,
+            shared_batch_sentences=options.shared_batch_sentences,
             on_batch=self._on_batch,
         )
-        self.translator.translate_misses = self.batcher.blocking_misses()
+        self.translator.translate_misses = BoundedPieces(self.batcher.blocking_misses(), options.max_piece_chars)
         self.metrics = Metrics.create(lambda: self.batcher.depth)
         self.files = FileStore(options.stored_files)
         self._summarizers: dict[str, Any] = {}
         self._summary_lock = threading.Lock()
         self.ready = asyncio.Event()
         self.load_error: BaseException | None = None
+        self.draining = False  # SIGTERM received: new requests get 503
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -237,11 +263,25 @@ class Service:
         await self.batcher.close()
         self.cache.close()
 
+    def begin_drain(self) -> None:
+        """SIGTERM: new requests are refused (503); those in flight go on."""
+        self.draining = True
+
+    async def stop_work(self) -> None:
+        """The drain is over: what still waits for the model fails (503); the model stops between batches."""
+        self.draining = True
+        await self.batcher.close()
+
     def _on_batch(self, stats: BatchStats) -> None:
         self.metrics.on_batch(stats)
 
     def model_info(self) -> dict:
         return self.translator.model_info()
+
+    def public_model_id(self) -> str:
+        """The model's id as anyone may see it: a hub id, or only the name of a local folder."""
+        model_id = str(self.translator.model_info()["id"])
+        return Path(model_id).name if Path(model_id).is_absolute() else model_id
 
     # ------------------------------------------------------------------ operations
 
@@ -251,7 +291,9 @@ class Service:
         A LibreTranslate text is not an NTB file: its first line is never taken for the
         metadata line (``Dato for møtet ...`` is translated like any sentence).
         """
-        articles = [plain_text_article(text) for text in texts]
+        from translate.article import parse_plain_text
+
+        articles = [parse_plain_text(text) for text in texts]
         counts = self.translator.translate_sentences([s for article in articles for s in article.sentences()])
         self.metrics.count_article(counts.hits, counts.misses)
         self.warnings_to_log()
@@ -292,6 +334,50 @@ class Service:
             out.append(fragment[: len(fragment) - len(fragment.lstrip())] + english + fragment[len(fragment.rstrip()) :])
         return out
 
+    def alternatives(self, texts: list[str], translated: list[str], count: int) -> list[list[str]]:
+        """Up to ``count`` other English versions of each text, from the beam's n-best lists.
+
+        Alternative k takes every sentence's (k+1)-th hypothesis (its best where the beam
+        has fewer); sentences that pass through stay as they are. Versions equal to the
+        translation or to an earlier alternative are left out (as LibreTranslate does).
+        Runs in the model thread (one sentence a call, so other requests' batches go on in
+        between), after the request's own translation.
+        """
+        from translate.article import parse_plain_text
+
+        answers = []
+        backend = self.translator.backend
+        for text, english in zip(texts, translated):
+            article = parse_plain_text(text)
+            sentences = article.sentences()
+            wanted = [s.source for s in sentences if s.translate]
+            # One model-thread call per sentence: the queue's batches take turns with them.
+            by_source = {
+                source: self.batcher.model_thread_call(lambda source=source: backend.hypotheses(source, count + 1))
+                for source in dict.fromkeys(wanted)
+            }
+            versions: list[str] = []
+            for k in range(1, count + 1):
+                blocks = []
+                for block in article.blocks:
+                    parts = []
+                    for sentence in block.sentences:
+                        options = by_source.get(sentence.source) if sentence.translate else None
+                        parts.append((options[k] if k < len(options) else options[0]) if options else sentence.source)
+                    blocks.append(" ".join(part for part in parts if part))
+                version = "\n\n".join(blocks)
+                if version and version != english and version not in versions:
+                    versions.append(version)
+            answers.append(versions)
+        return answers
+
+    def suggest(self, q: str, s: str, source: str, target: str) -> None:
+        """A human translation for the translation memory (``options.memory``)."""
+        memory = self.options.memory
+        if memory is None:
+            raise UsageError("Suggestions are disabled on this server.")
+        memory.add(q, s, source, target)
+
     def detect(self, text: str) -> list[dict]:
         """LibreTranslate's detection answer: languages with confidence 0-100, best first."""
         from translate.language import language_confidences
@@ -303,20 +389,23 @@ class Service:
     def translate_document(
         self, data: bytes, label: str, *, summary: bool = False, style: str | None = None
     ):
-        """Read an uploaded or pasted article, translate it (and summarize it); the ArticleResult."""
-        from translate.formats import read_document
-        from translate.pipeline import prepare_document, summarize_article, translate_prepared
+        """An uploaded or pasted article through the one document path (``pipeline.translate_document``)."""
+        from translate.pipeline import translate_document
+
+        from translate.formats import open_document
 
         settings = self.options.settings
-        document = read_document(
-            data, label, fmt=settings.input_format, encoding=settings.encoding, limits=settings.input_limits
-        )
-        result = translate_prepared([prepare_document(document)], self.translator)[0]
-        self.metrics.count_article(result.cache.hits, result.cache.misses)
+        document = open_document(data, label, settings.input_format, settings.encoding, settings.input_limits)
+        limit = self.options.file_char_limit
+        if limit is not None:
+            count = sum(len(sentence.source) for sentence in document.article.sentences())
+            if count > limit:
+                raise UsageError(f"Invalid request: file text ({count}) exceeds text limit ({limit})")
+        summarizer = None
         if summary:
-            summarizer = self.summarizer(style or self.options.settings.summary_style.value)
-            with self._summary_lock:  # one summary model, one summary at a time
-                summarize_article(result, summarizer, self.cache)
+            summarizer = OneAtATime(self.summarizer(style or self.options.settings.summary_style.value), self._summary_lock)
+        result = translate_document(document, self.translator, settings=settings, label=label, summarizer=summarizer)
+        self.metrics.count_article(result.cache.hits, result.cache.misses)
         return result
 
     def summarizer(self, style: str):
@@ -335,26 +424,63 @@ class Service:
         from translate.render import render_output
 
         fmt = result.document.format if result.document is not None else "txt"
-        summary, result.summary = result.summary, None  # the download is the article; the summary is in the JSON
-        try:
-            content = render_output(result, "same")
-        finally:
-            result.summary = summary
+        content = render_output(result, "same", with_summary=False)  # the summary is in the JSON answer
         if isinstance(content, str):
             content = content.encode("utf-8")
         return StoredFile(english_name(Path(filename or "article.txt").name), MEDIA_TYPES[fmt], content)
 
 
-def plain_text_article(text: str):
-    """The article model of a plain text: blank-line blocks, no metadata line."""
-    from translate.article import META, PARAGRAPH, parse_article, text_block
+class BoundedPieces:
+    """The miss translator in front of the queue, with every text cut to ``max_chars``.
 
-    article = parse_article(text.strip())
-    if article.blocks and article.blocks[0].kind == META:
-        flat = " ".join(line.strip() for line in article.blocks[0].source.splitlines())
-        article.blocks[0] = text_block(PARAGRAPH, flat)
-        article.metadata = {}
-    return article
+    A text with no sentence boundary (4 MB of letters) would be one queue item that holds
+    the model for minutes; cut at the best clause boundaries (``faithful.split_to_fit``, by
+    characters), its pieces take turns with other requests like sentences do. The pieces'
+    English is joined as the command line joins a long sentence's parts (flagged ``split``).
+    """
+
+    def __init__(self, inner, max_chars: int):
+        self.inner = inner
+        self.max_chars = max(16, max_chars)
+
+    def __call__(self, texts: list[str]):
+        from translate.faithful import FLAG_SPLIT, Translation, split_to_fit
+
+        def lengths(items: list[str]) -> list[int]:
+            return [len(item) for item in items]
+
+        pieces = [split_to_fit(text, lengths, self.max_chars) if len(text) > self.max_chars else [text] for text in texts]
+        results = self.inner([piece for parts in pieces for piece in parts])
+        joined, position = [], 0
+        for parts in pieces:
+            done = results[position : position + len(parts)]
+            position += len(parts)
+            if len(parts) == 1:
+                joined.append(done[0])
+                continue
+            flags = sorted({flag for part in done for flag in part.flags} | {FLAG_SPLIT})
+            joined.append(Translation(" ".join(part.target for part in done if part.target), flags))
+        return joined
+
+    @property
+    def load_seconds(self) -> float:
+        return getattr(self.inner, "load_seconds", 0.0)
+
+
+class OneAtATime:
+    """A summarizer shared by request threads: one summary model, so one ``summarize`` at a time
+    (the cache lookup before it, and the translation, need no lock)."""
+
+    def __init__(self, summarizer, lock: threading.Lock):
+        self._summarizer = summarizer
+        self._lock = lock
+
+    def __getattr__(self, name: str):
+        return getattr(self._summarizer, name)
+
+    def summarize(self, text: str):
+        with self._lock:
+            return self._summarizer.summarize(text)
 
 
 def check_language_pair(source: str, target: str) -> None:
