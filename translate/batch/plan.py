@@ -18,6 +18,7 @@ from typing import Callable
 
 from translate.batch.common import (
     LOCK_NAME,
+    REPORT_NAME,
     SKIPPED,
     STATE_NAME,
     STATE_VERSION,
@@ -29,7 +30,7 @@ from translate.batch.common import (
     sha256_file,
 )
 from translate.errors import BatchInterrupted, InputError, OutputError, UsageError
-from translate.io import is_temp_output, write_atomic
+from translate.io import is_temp_output, require_regular_output, write_atomic
 
 _FILE_KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -149,6 +150,8 @@ def prepare_out_dir(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"Cannot create the output folder {out_dir}: {error.strerror or error}. Choose a writable folder.") from None
+    for name in (LOCK_NAME, STATE_NAME, REPORT_NAME):  # a FIFO there would block the run, a device be replaced
+        require_regular_output(out_dir / name)
 
 
 def cannot_write(out_dir: Path, error: OSError) -> OutputError:

@@ -68,7 +68,7 @@ InputLimitOpt = Annotated[
         "--input-limit",
         metavar="NAME=VALUE",
         help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
-        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 32, 64, 400, 10000, 256).",
     ),
 ]
 FormatOpt = Annotated[
