@@ -193,6 +193,20 @@ def test_broken_file_is_exit_2_with_its_line_and_stores_nothing(tmp_path, name):
     assert entries() == before
 
 
+def test_a_fifo_or_folder_is_refused_without_being_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "fixes.tsv"
+    os.mkfifo(fifo)  # opening it would block the import for ever
+    result = run_cli("memory", "import", fifo)
+    assert result.exit_code == 2 and "named pipe" in result.stderr and "only regular files" in result.stderr
+    folder = tmp_path / "folder.tmx"
+    folder.mkdir()
+    result = run_cli("memory", "import", folder)
+    assert result.exit_code == 2 and "a folder" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_export_and_reimport_give_the_same_entries(tmp_path):
     for name, text in (("a.tmx", TMX), ("b.xlf", XLIFF12), ("c.xliff", XLIFF2), ("d.tsv", TSV)):
         (tmp_path / name).write_text(text, encoding="utf-8")

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from translate.errors import MemoryFileError
+from translate.io import require_regular_file
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
@@ -51,12 +52,10 @@ def read_file(path: str | Path) -> ReadResult:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise MemoryFileError(f"{path}: unknown kind of file. Import a .tmx, .xlf/.xliff or .tsv (Norwegian TAB English).")
+    # Only a regular file is opened: a FIFO would block the import, a device never end.
+    require_regular_file(path, "memory file (.tmx, .xlf/.xliff or .tsv)", MemoryFileError)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise MemoryFileError(f"{path}: no such file. Check the path.") from None
-    except IsADirectoryError:
-        raise MemoryFileError(f"{path}: is a folder. Pass a .tmx, .xlf/.xliff or .tsv file.") from None
     except OSError as error:
         raise MemoryFileError(f"{path}: cannot be read ({error.strerror or error}).") from None
     if kind == "tsv":
