@@ -57,22 +57,26 @@ def make_folder(root: Path, articles: int, seed: int = 1) -> int:
     return written + articles  # headings are sentences too
 
 
-def build_model(shape: str, models_dir: Path) -> Path:
+def build_model(shape: str, models_dir: Path, stop: str = "never") -> Path:
+    """The bench model (``stop``: "never" runs to the cap, the worst case; "realistic" stops
+    like a trained model, see bench/shapes.py). The tiny test model never stops."""
+    if shape != "tiny":
+        from shapes import bench_model
+
+        return bench_model(models_dir, shape, stop)
     target = models_dir / shape
     if (target / "config.json").exists():
         return target
-    if shape == "tiny":
-        from tiny_models import build_tiny_marian
+    from tiny_models import build_tiny_marian
 
-        return build_tiny_marian(target)
-    from shapes import build_random_marian
-
-    return build_random_marian(target, shape)
+    return build_tiny_marian(target)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shape", choices=["tiny", "base", "big"], default="base")
+    parser.add_argument("--stop", choices=["never", "realistic"], default="never",
+                        help="Bench model that runs to the cap (worst case) or stops like a real one (bench/shapes.py).")
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--beam-size", type=int, default=4)
     parser.add_argument("--backend", default="ctranslate2")
@@ -87,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     work = args.work_dir
     models_dir = work.parent / "models"
     started = time.perf_counter()
-    model_dir = build_model(args.shape, models_dir)
+    model_dir = build_model(args.shape, models_dir, args.stop)
     print(f"model: random {args.shape} Marian at {model_dir} (ready in {time.perf_counter() - started:.1f} s)")
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-batch-", dir=work.parent if work.parent.exists() else None))

@@ -201,6 +201,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "out" / "serve", help="Model and cache folder (reused).")
     parser.add_argument("--seconds", type=float, default=25.0, help="Seconds per phase (three phases).")
+    parser.add_argument("--stop", choices=["never", "realistic"], default="never",
+                        help="Bench model that runs to the cap (worst case) or stops like a real one (bench/shapes.py).")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--wait-ms", type=float, default=5.0, help="The queue's --batch-wait-ms.")
     parser.add_argument("--big-sentences", type=int, default=1000, help="Sentences of the big request (0: skip phase 4).")
@@ -213,12 +215,10 @@ def main(argv: list[str]) -> None:
         return
 
     total_started = time.perf_counter()
-    model_dir = args.work / "model-base"
-    if not (model_dir / "config.json").exists():
-        from shapes import build_random_marian
+    from shapes import bench_model
 
-        print(f"building the random transformer-base model in {model_dir} ...", flush=True)
-        build_random_marian(model_dir, "base")
+    print(f"the random transformer-base model ({args.stop}) in {args.work} ...", flush=True)
+    model_dir = bench_model(args.work, "base", args.stop)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}

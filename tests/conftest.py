@@ -57,3 +57,11 @@ def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     cache_dir = tmp_path_factory.mktemp("nb2en-cache")
     monkeypatch.setenv("NB2EN_CACHE_DIR", str(cache_dir))
     return cache_dir
+
+
+@pytest.fixture(autouse=True)
+def _isolated_memory_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty NB2EN_MEMORY_DIR, never the user's translation memory."""
+    memory_dir = tmp_path_factory.mktemp("nb2en-memory")
+    monkeypatch.setenv("NB2EN_MEMORY_DIR", str(memory_dir))
+    return memory_dir

@@ -63,3 +63,17 @@ def test_greedy_batches_mix_caps_and_beam_batches_do_not(tiny_marian_dir, tmp_pa
         assert any(len(set(batch_caps)) > 1 and max(batch_caps) == limit for _, limit, batch_caps in calls)
     else:
         assert len(calls) >= len(set(caps)) and all(batch_caps is None for _, _, batch_caps in calls)
+
+
+def test_beam_caps_are_coarse_powers_of_two_and_greedy_keys_are_unchanged():
+    """Beam batches never mix caps, so beam caps come in a handful of sizes (powers of two, never
+    below the proportional cap); greedy caps keep their steps of 8 and their cache identity."""
+    beam, greedy = DecodingSettings(beam_size=4), DecodingSettings(beam_size=1)
+    lengths = range(1, 300)
+    for n in lengths:
+        cap = beam.max_new_tokens(n, 512)
+        assert cap == 512 or (cap >= 1.5 * n + 10 and cap & (cap - 1) == 0 and cap < 2 * (1.5 * n + 10) + 16)
+        assert greedy.max_new_tokens(n, 512) % 8 == 0 or greedy.max_new_tokens(n, 512) == 512
+    news = range(8, 120)  # source lengths of news sentences
+    assert len({beam.max_new_tokens(n, 512) for n in news}) <= 5 < len({greedy.max_new_tokens(n, 512) for n in news})
+    assert "beam_caps_pow2" not in greedy.identity() and "beam_caps_pow2" in beam.identity()

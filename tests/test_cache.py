@@ -171,7 +171,10 @@ def test_second_run_is_all_hits_identical_and_loads_no_model_library(
     assert again["cache"] == {"hits": len(wanted), "misses": 0}
     assert all(s["cached"] for s in translatable(again))
     assert again["blocks"] == [
-        {**b, "sentences": [{**s, "cached": s["cached"] or "passthrough" not in s["flags"]} for s in b["sentences"]]}
+        {**b, "sentences": [
+            {**s, "cached": s["cached"] or "passthrough" not in s["flags"], "origin": "passthrough" if "passthrough" in s["flags"] else "cache"}
+            for s in b["sentences"]
+        ]}
         for b in first["blocks"]
     ]
 

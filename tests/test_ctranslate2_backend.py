@@ -180,6 +180,31 @@ def test_threads_follow_usable_cpus(tiny_marian_dir, tmp_path):
     backend.ensure_loaded()
     assert backend.translator.device == "cpu"
     assert 1 <= ct2b.usable_cpu_count() <= (os.cpu_count() or 1)
+    assert backend.intra_threads == ct2b.default_threads()  # intra_threads of one replica
+
+
+def test_threads_option_reaches_the_backend_and_changes_no_output(tiny_marian_dir, tmp_path, sample_article, monkeypatch):
+    """--threads and NB2EN_THREADS set the model's CPU threads; the JSON (and cache key) stay the same."""
+    from translate.pipeline import Translator
+    from translate.settings import Settings
+
+    with Translator(Settings(model=str(tiny_marian_dir), threads=1, use_cache=False)) as translator:
+        translator.backend.ensure_loaded()
+        assert translator.backend.intra_threads == 1
+    assert os.environ.get("OMP_WAIT_POLICY")  # PASSIVE unless the user chose (idle threads sleep)
+    outputs = []
+    for args, env in (([], {}), (["--threads", "1"], {}), ([], {"NB2EN_THREADS": "2"})):
+        result = CliRunner().invoke(
+            app,
+            ["translate", str(sample_article), "--model", str(tiny_marian_dir), "--beam-size", "1", "-f", "json",
+             "--cache-dir", str(tmp_path / "cache"), *args],
+            env=env,
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append([block["target"] for block in json.loads(result.stdout)["blocks"]])
+    assert outputs[0] == outputs[1] == outputs[2]
+    bad = CliRunner().invoke(app, ["translate", str(sample_article), "--model", str(tiny_marian_dir)], env={"NB2EN_THREADS": "0"})
+    assert bad.exit_code == 2
 
 
 def test_backend_auto_picks_ctranslate2(tiny_marian_dir, sample_article):

@@ -245,3 +245,47 @@ def test_the_character_count_stands_against_the_limit(browser, tiny_marian_dir, 
         assert "at most 150" in page.locator("#status").inner_text()
         assert asked == []  # refused in the page, before any request
         page.close()
+
+
+def test_a_sentence_corrected_in_place_comes_back_from_the_memory(browser, tiny_marian_dir, tmp_path):
+    """With --suggestions: tap a sentence, correct its English, save (/suggest); the next
+    translation of the article takes that sentence from the memory, and the page says so."""
+    from translate.memory import suggestion_store
+
+    with running_server(tiny_marian_dir, tmp_path / "cache", suggestions=True, memory=suggestion_store()) as live:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(live.url + "/")
+        page.get_by_label("Norwegian text").fill(ARTICLE)
+        page.get_by_role("button", name="Translate").click()
+        page.wait_for_selector("#result:not([hidden]) .block", timeout=60_000)
+        target = page.locator("#blocks .block").nth(1).locator(".en .sentence").first
+        target.click()
+        page.get_by_role("button", name="Correct the English").click()
+        page.get_by_label("Your English for this sentence").fill("More than 300 people were evacuated on Saturday night.")
+        page.get_by_role("button", name="Save correction").click()
+        page.wait_for_function("document.querySelector('#status').textContent.startsWith('Correction saved')")
+        assert target.inner_text() == "More than 300 people were evacuated on Saturday night."
+        assert "memory" in target.get_attribute("class")
+
+        page.get_by_role("button", name="Translate").click()  # again: the memory answers that sentence
+        page.wait_for_function("document.querySelector('#status').textContent.startsWith('Translated')")
+        again = page.locator("#blocks .block").nth(1).locator(".en .sentence").first
+        assert again.inner_text() == "More than 300 people were evacuated on Saturday night."
+        assert "memory" in again.get_attribute("class")
+        assert "translation memory" in page.locator("#legend").inner_text()
+        page.close()
+        assert errors == []
+
+
+def test_without_suggestions_the_page_offers_no_correction(browser, page_server):
+    page = browser.new_page()
+    page.goto(page_server.url + "/")
+    page.get_by_label("Norwegian text").fill(ARTICLE)
+    page.get_by_role("button", name="Translate").click()
+    page.wait_for_selector("#result:not([hidden]) .block", timeout=60_000)
+    page.locator("#blocks .block").nth(1).locator(".en .sentence").first.click()
+    assert page.locator(".sentence-panel").is_visible()
+    assert page.get_by_role("button", name="Correct the English").count() == 0 or page.get_by_role("button", name="Correct the English").is_hidden()
+    page.close()

@@ -22,7 +22,7 @@ def test_strings_become_enums_and_bad_values_are_usage_errors():
     assert settings.backend is Backend.transformers and settings.output_format is OutputFormat.json
     assert settings.summary_style is SummaryStyle.bullets and settings.summarizer is Summarizer.abstractive
     for bad in ({"backend": "nope"}, {"device": "tpu"}, {"output_format": "pdf"}, {"summary_style": "long"},
-                {"summarizer": "magic"}, {"beam_size": 0}, {"beam_size": 17}, {"encoding": "no-such-codec"}):
+                {"summarizer": "magic"}, {"beam_size": 0}, {"beam_size": 17}, {"threads": 0}, {"threads": "2"}, {"encoding": "no-such-codec"}):
         with pytest.raises(UsageError):
             Settings(**bad)
     with pytest.raises(Exception):
@@ -74,6 +74,8 @@ def test_speed_only_options_do_not_change_the_fingerprint_or_the_sentence_key(tm
         base.replace(device="cpu"),  # the device changes outputs only through the compute type
         base.replace(summary_style="bullets"),  # summary options without --summary change nothing
         base.replace(summarizer="extractive", summary_model="x/y"),
+        base.replace(threads=1),  # --threads / NB2EN_THREADS: speed only
+        base.replace(threads=7),
     ]
     for settings in same:
         assert fingerprint(settings) == fingerprint(base)

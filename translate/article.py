@@ -45,6 +45,10 @@ class Sentence:
     # Plain text: the source line ended after this sentence (a complete line), so the
     # English keeps the line break.
     line_break: bool = False
+    # Where the English came from: "memory", "cache", "model" or "passthrough" (set by the pipeline).
+    origin: str | None = None
+    # A near miss from the translation memory (translate.memory.NearMiss), shown, never applied.
+    suggestion: object = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from translate.commands import article, batch, cache, models, serve
+from translate.commands import article, batch, cache, memory, models, serve
 from translate.commands import eval as eval_command
 from translate.commands.options import PLAIN_HELP
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(cache.app, name="cache")
 app.add_typer(models.app, name="models")
+app.add_typer(memory.app, name="memory")
 app.command()(article.translate)
 app.command()(article.summarize)
 app.command()(article.split)

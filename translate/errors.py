@@ -117,3 +117,14 @@ class CacheReadOnlyError(CachePermissionError):
 
     def __init__(self, path, reason: str = "it is read-only"):
         super().__init__(path, reason, "Cached results are still served; new results are not cached.")
+
+
+# --- issue 25: the translation memory ---------------------------------------------------------
+
+
+class MemoryStoreError(Nb2enError):
+    """The translation memory file cannot be opened or written (the work failed: exit 1)."""
+
+
+class MemoryFileError(UsageError):
+    """A file given to ``nb2en memory import`` is unreadable or malformed (``FILE:LINE: ...``)."""

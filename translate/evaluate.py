@@ -139,11 +139,11 @@ def translate_lines(
 
     started = time.perf_counter()
     blocks = [line_block(line) for line in sources]
-    hits = misses = 0
+    hits = misses = remembered = 0
     for start in range(0, len(blocks), window_lines):
         window = blocks[start : start + window_lines]
         counts = translator.translate_sentences([s for block in window for s in block.sentences])
-        hits, misses = hits + counts.hits, misses + counts.misses
+        hits, misses, remembered = hits + counts.hits, misses + counts.misses, remembered + counts.memory
         if progress is not None:
             progress(start + len(window), len(blocks))
     hypotheses, flags = [], []
@@ -162,7 +162,11 @@ def translate_lines(
         model=translator.model_info(),
         cache={"hits": hits, "misses": misses},
         seconds=round(time.perf_counter() - started, 3),
-        warnings=translator.take_warnings(),
+        warnings=translator.take_warnings() + (
+            [f"{label}: {remembered} sentence(s) came from the translation memory (a person's English, not the "
+             "model's); pass --no-memory to score the model alone."]
+            if remembered else []
+        ),
     )
 
 

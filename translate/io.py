@@ -102,10 +102,11 @@ def require_regular_file(path: str | Path, what: str = "file", error=InputError)
     if kind == "a folder" and what == "file":
         raise error(f"{path} is a folder, not a file. Pass one article file, or use `nb2en batch` for a folder.")
     if kind is not None:
-        raise error(f"{path} is {kind}, not a regular file; only regular files are read. Pass a {what} path.")
+        advice = "Pass a file path, or - to read standard input." if what == "file" else f"Pass a {what} path."
+        raise error(f"{path} is {kind}, not a regular file; only regular files are read. {advice}")
 
 
-def require_regular_output(path: str | Path) -> None:
+def require_regular_output(path: str | Path, advice: str = "Choose another output path.") -> None:
     """Refuse an output path that exists and is not a regular file (a device, FIFO, socket):
     replacing it would destroy it (``-o /dev/null`` as root), writing into it is not a file."""
     try:
@@ -116,7 +117,7 @@ def require_regular_output(path: str | Path) -> None:
     if kind is not None and kind != "a folder":
         raise OutputError(
             f"Cannot write {path}: it is {kind}, not a regular file; outputs are only written to regular files. "
-            "Choose another output path."
+            f"{advice}"
         )
 
 

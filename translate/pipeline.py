@@ -39,6 +39,8 @@ CACHE_WRITE_CHUNK = 256
 class CacheCounts:
     hits: int = 0
     misses: int = 0
+    # Sentences answered by the translation memory (neither cache hits nor misses).
+    memory: int = 0
 
 
 @dataclass
@@ -65,6 +67,13 @@ class ArticleResult:
 
 def open_cache(settings: Settings) -> Cache | NullCache:
     return Cache(settings.cache_dir) if settings.use_cache else NullCache()
+
+
+def open_memory(settings: Settings):
+    """The translation memory the settings name (``translate.memory``), or none with ``--no-memory``."""
+    from translate.memory import open_memory as open_store
+
+    return open_store(settings.memory_dir, settings.use_memory)
 
 
 class MissTranslator(Protocol):
@@ -105,6 +114,7 @@ class Translator:
         settings: Settings,
         cache: Cache | NullCache | None = None,
         translate_misses: MissTranslator | Callable[[list[str]], list[Translation]] | None = None,
+        memory=None,
     ):
         self.settings = settings
         self.model_ref: ModelRef = resolve_model(settings.model, cache_dir=settings.cache_dir)
@@ -114,8 +124,13 @@ class Translator:
             self.choice,
             DecodingSettings(beam_size=settings.beam_size),
             cache_dir=settings.cache_dir,
+            threads=settings.threads,
         )
         self.cache = cache if cache is not None else open_cache(settings)
+        # Human translations, looked up before the cache (translate.memory).
+        self.memory = memory if memory is not None else open_memory(settings)
+        # Near misses cost a fuzzy lookup per sentence: only where the output shows them.
+        self.near_misses = settings.shows_suggestions
         self.translate_misses = translate_misses or BackendMisses(self.backend, repair=settings.repair)
         # Misses per call to ``translate_misses`` (and per cache commit). A sentence's
         # translation does not depend on the others in its call, so an engine with many
@@ -132,6 +147,7 @@ class Translator:
 
     def close(self) -> None:
         self.cache.close()
+        self.memory.close()
 
     @property
     def load_seconds(self) -> float:
@@ -162,23 +178,44 @@ class Translator:
         return self.settings.fingerprint(self.backend.identity(), summary_identity)
 
     def translate_sentences(self, sentences: list[Sentence]) -> CacheCounts:
-        """Fill in ``target``, ``cached`` and ``flags`` of every sentence; misses go to ``translate_misses``."""
+        """Fill in ``target``, ``cached``, ``flags`` and ``origin`` of every sentence.
+
+        The memory first (a person's English, verbatim, no model), then the cache; the misses
+        go to ``translate_misses``. A sentence the memory misses gets its near miss, if any,
+        as ``suggestion`` (never applied).
+        """
+        from translate.memory import normalize
+
         counts = CacheCounts()
+        remembered = self.memory.lookup([s.source for s in sentences])
+        others = []
+        for s in sentences:
+            entry = remembered.get(normalize(s.source)) if remembered else None
+            if entry is not None:
+                s.target, s.flags, s.cached, s.origin, s.suggestion = entry.target, [], False, "memory", None
+                counts.memory += 1
+            else:
+                others.append(s)
+        sentences = others
+        if self.memory.enabled and self.near_misses:
+            for s in sentences:
+                s.suggestion = self.memory.near(s.source) if s.translate else None
         # The sentence's language (translate.language) and the model's languages decide.
         languages = self.settings.routed_languages
         wanted = [s for s in sentences if s.translate and routed(s.language, languages)]
         for s in sentences:
             if not (s.translate and routed(s.language, languages)):
-                s.target, s.flags = s.source, [*flags_for(s.language), FLAG_PASSTHROUGH]
+                s.target, s.flags, s.origin = s.source, [*flags_for(s.language), FLAG_PASSTHROUGH], "passthrough"
         keys = self.sentence_keys([s.source for s in wanted])
         found = self.cache.get_many(keys)
         missing: dict[str, str] = {}
         for s, key in zip(wanted, keys):
             if key in found:
                 s.target, s.flags = found[key][0], [*flags_for(s.language), *found[key][1]]
-                s.cached = True
+                s.cached, s.origin = True, "cache"
                 counts.hits += 1
             else:
+                s.cached = False
                 missing.setdefault(key, s.source)
                 counts.misses += 1
         if missing:
@@ -199,6 +236,7 @@ class Translator:
             for s, key in zip(wanted, keys):
                 if not s.cached:
                     s.target, s.flags = by_key[key].target, [*flags_for(s.language), *by_key[key].flags]
+                    s.cached, s.origin = False, "model"
         return counts
 
     def store(self, rows: list[tuple[str, str, str, list[str]]]) -> None:
@@ -278,8 +316,9 @@ def translate_prepared(prepared: list[PreparedArticle], translator: Translator) 
             p.warnings.append(warning)
         own = p.article.sentences()
         counts = CacheCounts(
-            hits=sum(1 for s in own if s.translate and s.cached),
-            misses=sum(1 for s in own if s.translate and not s.cached),
+            hits=sum(1 for s in own if s.origin == "cache"),
+            misses=sum(1 for s in own if s.origin == "model"),
+            memory=sum(1 for s in own if s.origin == "memory"),
         )
         timings = {
             "parse_s": round(parse_s, 4),
@@ -325,8 +364,8 @@ def translate_document(
     open ``translator`` is reused, so a server or a batch keeps one model and one cache.
     With a ``summarizer`` the result carries its summary (cached like the sentences).
 
-    The translation memory goes here when it lands: between ``prepare_document`` and
-    ``translate_prepared``, so every door gets it at once.
+    The translation memory is looked up in ``Translator.translate_sentences`` (before the
+    cache), which every door goes through, batches and ``eval`` included.
     """
     from translate.formats import Document, open_document
 

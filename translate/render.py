@@ -7,11 +7,11 @@ import json
 from translate.article import FOOTER, HEADING, META
 from translate.pipeline import ArticleResult
 
-EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
+EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json", "xliff": "xlf"}
 
 
 def render(result: ArticleResult, fmt: str, with_summary: bool = True) -> str:
-    """The article in ``fmt`` (text, markdown or json; an ``OutputFormat`` works too).
+    """The article in ``fmt`` (text, markdown, json or xliff; an ``OutputFormat`` works too).
 
     ``with_summary=False`` leaves the summary out of text and Markdown (a file that is the
     article only); JSON always carries every field.
@@ -19,6 +19,10 @@ def render(result: ArticleResult, fmt: str, with_summary: bool = True) -> str:
     fmt = getattr(fmt, "value", fmt)
     if fmt == "json":
         return render_json(result)
+    if fmt == "xliff":
+        from translate.xliff import render_xliff
+
+        return render_xliff(result)
     if fmt == "markdown":
         return render_markdown(result, with_summary)
     return render_text(result, with_summary)
@@ -85,8 +89,7 @@ def _block_dict(block, alignments: dict) -> dict:
         "source": block.source,
         "target": block.target,
         "sentences": [
-            {"source": s.source, "target": s.target, "language": s.language, "cached": s.cached, "flags": s.flags}
-            for s in block.sentences
+            _sentence_dict(s) for s in block.sentences
         ],
     }
     if block.spans:
@@ -94,6 +97,16 @@ def _block_dict(block, alignments: dict) -> dict:
 
         place_spans(block, alignments)  # where each inline element lands in the English
         entry["spans"] = [span.to_dict() for span in block.spans]
+    return entry
+
+
+def _sentence_dict(s) -> dict:
+    entry = {
+        "source": s.source, "target": s.target, "language": s.language, "cached": s.cached, "origin": s.origin,
+        "flags": s.flags,
+    }
+    if s.suggestion is not None:
+        entry["suggestion"] = s.suggestion.to_dict()  # a near miss from the memory, not applied
     return entry
 
 
@@ -111,6 +124,7 @@ def result_to_dict(result: ArticleResult) -> dict:
         "summary_info": result.summary_info,
         "model": result.model,
         "cache": {"hits": result.cache.hits, "misses": result.cache.misses},
+        "memory": {"hits": result.cache.memory},
         "flags": result.flags,
         "warnings": result.warnings,
         "timings": result.timings,

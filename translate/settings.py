@@ -48,6 +48,7 @@ class OutputFormat(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    xliff = "xliff"
 
 
 class InputFormat(str, Enum):
@@ -134,6 +135,9 @@ class Settings:
     backend: Backend = Backend.auto
     device: Device = Device.auto
     beam_size: int = 4
+    # CPU threads for the model; None: the CPUs this process may use. Speed only, so it is
+    # in no cache key or fingerprint.
+    threads: int | None = None
     repair: bool = True
     cache_dir: Path | None = None
     use_cache: bool = True
@@ -146,6 +150,9 @@ class Settings:
     summary_style: SummaryStyle = SummaryStyle.short
     summarizer: Summarizer = Summarizer.abstractive
     summary_model: str = DEFAULT_SUMMARY_MODEL
+    # The translation memory (translate.memory): where it lives, and whether to use it.
+    memory_dir: Path | None = None
+    use_memory: bool = True
     # Input limits (``translate.formats.limits.InputLimits``, or ``NAME=VALUE`` items as
     # ``--input-limit`` gives them; None: the defaults and $NB2EN_INPUT_LIMITS). They decide
     # what is refused, never what an output says, so they are in no key or fingerprint.
@@ -175,8 +182,12 @@ class Settings:
             from translate.language import parse_source_languages
 
             set_(self, "source_languages", parse_source_languages(self.source_languages))
+        if self.threads is not None and (not isinstance(self.threads, int) or not 1 <= self.threads <= 1024):
+            raise UsageError(f"Threads must be a whole number from 1 to 1024, not {self.threads!r}.")
         if self.cache_dir is not None:
             set_(self, "cache_dir", Path(self.cache_dir))
+        if self.memory_dir is not None:
+            set_(self, "memory_dir", Path(self.memory_dir))
         if self.glossary is not None:
             set_(self, "glossary", Path(self.glossary))
             self.glossary_table  # loaded and checked here, at the edge: a bad file is exit 2 before any work
@@ -279,8 +290,24 @@ class Settings:
                 **({"inline_alignment": self.inline_alignment.value} if self.inline_alignment is not InlineAlignment.position else {}),
                 "encoding": self.encoding,
                 "summary": summary_identity if summary_identity is not None else self.summary_fields(),
+                # Only without the memory: with it, what it changed is tracked per file
+                # (``memory_fields``), like a glossary term per sentence.
+                **({} if self.use_memory else {"memory": False}),
             },
         )
+
+    @property
+    def shows_suggestions(self) -> bool:
+        """Whether the output shows near misses from the memory (JSON, XLIFF); others skip the lookup."""
+        return self.use_memory and self.output_format in (OutputFormat.json, OutputFormat.xliff)
+
+    def memory_fields(self, generation: int, path: str | None) -> dict:
+        """What a batch state line records of the memory: the generation its output saw, and which memory.
+
+        A rerun redoes an output only if one of its sentences was added to or changed in the
+        memory after that generation (``translate.batch.plan.MemoryCheck``); without the memory, nothing.
+        """
+        return {"memory": generation, "memory_path": path} if self.use_memory else {}
 
     def protection_fields(self) -> dict:
         """Protected spans' code version and the glossary's identity, for the batch fingerprint."""

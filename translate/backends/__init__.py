@@ -86,17 +86,20 @@ def create_backend(
     choice: BackendChoice,
     decoding: DecodingSettings | None = None,
     cache_dir: Path | None = None,
+    threads: int | None = None,
 ) -> TranslationBackend:
-    """Instantiate (but do not load) the backend named in ``choice``."""
+    """Instantiate (but do not load) the backend named in ``choice``; ``threads`` CPU threads (None: default)."""
     if choice.device == "cuda" and not devices.cuda_available():
         raise DeviceUnavailableError(choice.device)
     if choice.backend == "ctranslate2":
         from translate.backends.ctranslate2_backend import CTranslate2Backend as backend_class
     else:
         from translate.backends.transformers_backend import TransformersBackend as backend_class
-    return backend_class(
+    backend = backend_class(
         model, device=choice.device, compute_type=choice.compute_type, decoding=decoding, cache_dir=cache_dir
     )
+    backend.cpu_threads = threads
+    return backend
 
 
 __all__ = [

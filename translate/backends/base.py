@@ -9,11 +9,45 @@ that live in ``translate.faithful`` so every backend gets the same ones.
 from __future__ import annotations
 
 import math
+import os
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from translate.models import ModelRef
+
+
+def usable_cpu_count() -> int:
+    """CPUs this process may run on: affinity mask and cgroup CPU quota respected."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    try:  # cgroup v2 quota, e.g. "200000 100000" = 2 CPUs (containers, CI runners)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
+
+
+def default_threads() -> int:
+    """Model threads when neither --threads nor NB2EN_THREADS says: one per usable CPU."""
+    return usable_cpu_count()
+
+
+def passive_openmp_waits() -> None:
+    """Let idle OpenMP threads sleep instead of spin (unless the user set OMP_WAIT_POLICY).
+
+    CTranslate2 and torch run their threads with OpenMP (libgomp), which spins while it
+    waits for work. On a machine other processes already load, the spinning threads take
+    the cores the working ones need: measured (bench/RESULTS.md, "Threads under load") the
+    seed article took 43 s with 2 spinning threads, 48 s with 1 thread and 32 s with 2
+    passive ones. Must run before the library is first imported (libgomp reads it then).
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @dataclass(frozen=True)
@@ -26,11 +60,26 @@ class DecodingSettings:
     # Caps are rounded up to a multiple of this, so that texts of similar length share a cap
     # and can share a batch (a batch decodes to one length limit; see ``generate``).
     cap_step: int = 8
+    # Under beam search a batch never mixes caps, so caps there are rounded up to a power of
+    # two (16, 32, 64, ...): a handful of caps instead of one per 8 tokens, so sentences of
+    # varied lengths fill a batch. A model stops at ``</s>``, so a higher cap costs nothing
+    # until it is reached, and an output that reaches it is a repaired case anyway.
+    beam_caps_pow2: bool = True
 
     def max_new_tokens(self, source_tokens: int, ceiling: int) -> int:
         cap = math.ceil(self.length_ratio * source_tokens + self.length_extra)
-        cap = -(-cap // self.cap_step) * self.cap_step
+        if self.beam_size > 1 and self.beam_caps_pow2:
+            cap = max(16, 1 << (cap - 1).bit_length())
+        else:
+            cap = -(-cap // self.cap_step) * self.cap_step
         return max(1, min(ceiling, cap))
+
+    def identity(self) -> dict:
+        """The fields that change outputs; greedy keys stay as they were before pow2 caps."""
+        fields = asdict(self)
+        if self.beam_size == 1:
+            del fields["beam_caps_pow2"]
+        return fields
 
 
 @dataclass
@@ -48,6 +97,10 @@ class TranslationBackend(ABC):
     name: ClassVar[str]
     max_batch_tokens: int = 4096
     max_batch_size: int = 64
+    # CPU threads for the model; None: ``default_threads()``. A Ray actor sets its own share
+    # (--cpus-per-actor) so that actors on one node do not oversubscribe it. Speed only:
+    # not part of ``identity``.
+    cpu_threads: int | None = None
 
     def __init__(
         self,
@@ -74,7 +127,7 @@ class TranslationBackend(ABC):
             "revision": self.model.revision,
             "backend": self.name,
             "compute_type": self.compute_type,
-            **asdict(self.decoding),
+            **self.decoding.identity(),
         }
 
     def ensure_loaded(self) -> None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from translate.backends.base import TranslationBackend
+from translate.backends.base import (  # noqa: F401 (usable_cpu_count re-exported)
+    TranslationBackend,
+    default_threads,
+    passive_openmp_waits,
+    usable_cpu_count,
+)
 from translate.errors import ModelLoadError
 from translate.models import input_token_limit
 
@@ -64,21 +68,6 @@ def can_run(model_dir: Path) -> str | None:
     return None
 
 
-def usable_cpu_count() -> int:
-    """CPUs this process may run on: affinity mask and cgroup CPU quota respected."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        count = os.cpu_count() or 1
-    try:  # cgroup v2 quota, e.g. "200000 100000" = 2 CPUs (containers, CI runners)
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            count = min(count, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, count)
-
-
 class CTranslate2Backend(TranslationBackend):
     name = "ctranslate2"
     # CTranslate2 stops at the limit without forcing an end token, and greedy search picks
@@ -89,12 +78,10 @@ class CTranslate2Backend(TranslationBackend):
     # ~40% more memory (decoder caches grow with sentences x beams x length).
     max_batch_tokens = 1024
     max_batch_size = 16
-    # CPU threads for one translator; None: every CPU this process may use. A Ray actor sets
-    # its own share (--cpus-per-actor) so that actors on one node do not oversubscribe it.
-    cpu_threads: int | None = None
 
     def load(self) -> None:
         self._require_spm()
+        passive_openmp_waits()
         import ctranslate2
         import sentencepiece
 
@@ -106,7 +93,8 @@ class CTranslate2Backend(TranslationBackend):
             self.max_batch_tokens, self.max_batch_size = 8192, 128
             threads = {"device_index": 0, "intra_threads": 1}
         else:
-            threads = {"intra_threads": self.cpu_threads or usable_cpu_count()}
+            threads = {"intra_threads": self.cpu_threads or default_threads()}
+        self.intra_threads = threads["intra_threads"]  # what the translator got (reported, tested)
         try:
             self.translator = ctranslate2.Translator(
                 str(converted), device=self.device, compute_type=self.compute_type, inter_threads=1, **threads
@@ -137,6 +125,7 @@ class CTranslate2Backend(TranslationBackend):
         from translate.cache import resolve_cache_dir
 
         self._require_spm()
+        passive_openmp_waits()
         quantization = conversion_quantization(self.compute_type)
         target = converted_model_dir(resolve_cache_dir(self.cache_dir), self.model.id, self.model.revision, quantization)
         if (target / _COMPLETE_MARKER).is_file():

@@ -6,7 +6,7 @@ classes itself. torch and transformers are imported in ``load`` only.
 
 from __future__ import annotations
 
-from translate.backends.base import TranslationBackend
+from translate.backends.base import TranslationBackend, default_threads, passive_openmp_waits
 from translate.errors import ModelCorruptError
 from translate.models import input_token_limit
 
@@ -28,6 +28,7 @@ class TransformersBackend(TranslationBackend):
     max_batch_size = 32
 
     def load(self) -> None:
+        passive_openmp_waits()
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -43,6 +44,8 @@ class TransformersBackend(TranslationBackend):
                 "Check that the directory holds a complete Marian model, or run `nb2en models download`."
             ) from None
         model.generation_config.max_length = None
+        if self.device == "cpu":
+            torch.set_num_threads(self.cpu_threads or default_threads())
         self.torch = torch
         self.network = model.to(self.device).eval()
         config = model.config

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -100,7 +103,11 @@ def output_relative(relative: Path, fmt: str) -> Path:
 
 
 def sha256_file(path: Path) -> str | None:
+    """The digest of an existing output; None when it is missing or not a regular file (a
+    FIFO put where an output was would block the read)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         return sha256_bytes(path.read_bytes())
     except OSError:
         return None
@@ -121,6 +128,7 @@ def make_row(item: BatchItem, status: str, **fields) -> dict:
         "words": 0,
         "cache_hits": 0,
         "cache_misses": 0,
+        "memory_hits": 0,
         "flags": [],
         "warnings": [],
         "error": None,

@@ -67,6 +67,7 @@ class Finisher:
         fingerprint: str,
         fmt: str,
         summarize: SummarizeFn | None = None,
+        state_fields: dict | None = None,
     ):
         self.report = report
         self.state = state
@@ -75,6 +76,8 @@ class Finisher:
         self.fingerprint = fingerprint
         self.fmt = fmt
         self.summarize = summarize
+        # More for every state line (the memory generation outputs are made with).
+        self.state_fields = state_fields or {}
 
     def emit(self, row: dict, processed: bool = True) -> None:
         self.report.write(row)
@@ -124,6 +127,7 @@ class Finisher:
             "words": words,
             "cache_hits": result.cache.hits,
             "cache_misses": result.cache.misses,
+            "memory_hits": result.cache.memory,
             "flags": result.flags,
             "warnings": list(result.warnings),
             "window_files": window_files,
@@ -147,6 +151,7 @@ class Finisher:
                 "words": words,
                 "flags": result.flags,
                 "finished": now_iso(),
+                **self.state_fields,
             }
         )
         self.emit(make_row(item, OK, seconds=seconds + time.perf_counter() - started, **details))

@@ -18,6 +18,7 @@ from typing import Callable
 
 from translate.batch.common import (
     LOCK_NAME,
+    REPORT_NAME,
     SKIPPED,
     STATE_NAME,
     STATE_VERSION,
@@ -29,7 +30,7 @@ from translate.batch.common import (
     sha256_file,
 )
 from translate.errors import BatchInterrupted, InputError, OutputError, UsageError
-from translate.io import is_temp_output, write_atomic
+from translate.io import is_temp_output, require_regular_output, write_atomic
 
 _FILE_KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -149,6 +150,8 @@ def prepare_out_dir(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"Cannot create the output folder {out_dir}: {error.strerror or error}. Choose a writable folder.") from None
+    for name in (LOCK_NAME, STATE_NAME, REPORT_NAME):  # a FIFO there would block the run, a device be replaced
+        require_regular_output(out_dir / name)
 
 
 def cannot_write(out_dir: Path, error: OSError) -> OutputError:
@@ -306,12 +309,14 @@ def make_plan(
     fingerprint: str,
     force: bool = False,
     stop: Callable[[], bool] = lambda: False,
+    memory: "MemoryCheck | None" = None,
 ) -> Plan:
     """Keep the inputs whose output is not current.
 
     Only an input the journal knows is hashed here (to compare it); every other one is
     read and hashed once, when it is translated. ``stop`` is polled between files
-    (``BatchInterrupted`` when set).
+    (``BatchInterrupted`` when set). ``memory`` redoes an otherwise current output when one
+    of its sentences changed in the translation memory since it was written.
     """
     plan = Plan()
     for item in items:
@@ -323,6 +328,8 @@ def make_plan(
             except OSError:
                 item.source_sha256 = None  # reading it again says why, when it is processed
         entry = None if force or item.problem else state.is_current(item, fingerprint)
+        if entry is not None and memory is not None:
+            entry = memory.still_current(item, entry, state)
         if entry is None:
             plan.pending.append(item)
             continue
@@ -336,3 +343,53 @@ def make_plan(
             )
         )
     return plan
+
+
+# --------------------------------------------------------------------------- the memory
+
+
+class MemoryCheck:
+    """Which outputs the translation memory changed since they were written.
+
+    A state line records the memory generation (and file) its output saw. A rerun reads an
+    otherwise current input again (no model) only when the memory changed since; it is redone
+    if one of its sentences is among the changed entries, else its line moves to the new
+    generation and it is skipped. Like a glossary term: only what a correction matches is redone.
+    """
+
+    def __init__(self, memory, settings):
+        self.memory = memory
+        self.settings = settings
+        self.generation = memory.generation()
+        self.path = str(memory.path) if memory.path is not None else None
+        self._changed: dict[int, set[str]] = {}
+
+    def state_fields(self) -> dict:
+        return self.settings.memory_fields(self.generation, self.path)
+
+    def still_current(self, item: BatchItem, entry: dict, state: OutputState) -> dict | None:
+        """``entry`` (perhaps moved to this generation) if the output still holds, else None."""
+        seen = entry.get("memory", 0)
+        if not isinstance(seen, int) or entry.get("memory_path") not in (None, self.path):
+            return None
+        if seen >= self.generation:
+            return entry
+        if seen not in self._changed:
+            self._changed[seen] = self.memory.changed_since(seen)
+        changed = self._changed[seen]
+        if changed:
+            from translate.formats import read_document
+            from translate.memory import normalize
+
+            try:
+                document = read_document(
+                    item.source.read_bytes(), str(item.source), self.settings.input_format, self.settings.encoding
+                )
+            except Exception:  # noqa: BLE001 - whatever it is, translating it again reports it
+                return None
+            if any(normalize(s.source) in changed for s in document.article.sentences()):
+                return None
+        moved = {**entry, **self.state_fields()}
+        moved.pop("v", None)
+        state.record(moved)
+        return moved

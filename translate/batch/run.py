@@ -18,7 +18,7 @@ from typing import Callable
 from translate.batch.common import REPORT_NAME, BatchItem, BatchOptions, BatchProgress, BatchSummary, sha256_bytes
 from translate.batch.engines import BatchEngine, create_engine
 from translate.batch.finish import Finisher, Report, SummarizeFn
-from translate.batch.plan import OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
+from translate.batch.plan import MemoryCheck, OutDirLock, OutputState, discover, make_plan, prepare_out_dir, remove_temp_files
 from translate.errors import BatchInterrupted, CacheError, ModelLoadError, Nb2enError
 from translate.io import read_input
 from translate.pipeline import PreparedArticle, Translator, prepare_document
@@ -92,9 +92,13 @@ def _run(options, translator, progress, stop, summarize, engine, items, fingerpr
                 progress.note(f"removed {removed} temporary file(s) left by an interrupted run")
             summary.matched = len(items)
             with OutputState(out_dir) as state, Report(out_dir) as report:
-                finisher = Finisher(report, state, summary, progress, fingerprint, settings.output_format.value, summarize)
+                memory = MemoryCheck(translator.memory, settings) if settings.use_memory else None
+                finisher = Finisher(
+                    report, state, summary, progress, fingerprint, settings.output_format.value, summarize,
+                    state_fields=memory.state_fields() if memory is not None else None,
+                )
                 try:
-                    plan = make_plan(items, state, fingerprint, options.force, stop)
+                    plan = make_plan(items, state, fingerprint, options.force, stop, memory)
                     for row in plan.skipped:
                         finisher.emit(row, processed=False)
                     progress.start(len(items), len(plan.pending), summary.skipped)

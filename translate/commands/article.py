@@ -124,8 +124,10 @@ def split(
 
         from translate.formats import open_document
 
-        limits = resolve(input_limit)
-        sys.stdout.write(render_sentences(open_document(path, fmt=input_format, encoding=encoding, limits=limits).article))
+        document = open_document(path, fmt=input_format, encoding=encoding, limits=resolve(input_limit))
+        for message in document.source.warnings:
+            warn(message)
+        sys.stdout.write(render_sentences(document.article))
         return EXIT_OK
 
     run_guarded(debug, work)

@@ -55,7 +55,8 @@ def check_output(path: str, output: Optional[Path]) -> None:
     from translate.errors import OutputError, SameFileError
     from translate.io import require_regular_output
 
-    require_regular_output(output)  # a device, FIFO or socket is never replaced (as root neither)
+    # A device, FIFO or socket is never replaced (as root neither).
+    require_regular_output(output, "Choose another output path, or leave -o out to print to standard output.")
     if output.is_dir():
         raise OutputError(f"Cannot write {output}: it is a folder. Pass a file path to -o, or leave -o out to print to stdout.")
     if path != "-" and output.exists():

@@ -56,7 +56,7 @@ def models_check(
         from translate.modelcheck import run_model_check
         from translate.pipeline import Translator
 
-        settings = Settings(model=model, backend=backend, device=device, cache_dir=cache_dir, use_cache=False)
+        settings = Settings(model=model, backend=backend, device=device, cache_dir=cache_dir, use_cache=False, use_memory=False)
         with Translator(settings) as translator:
             report = run_model_check(translator)
         for line in report.lines():
@@ -80,7 +80,7 @@ def models_convert(
     def work() -> int:
         from translate.pipeline import Translator
 
-        settings = Settings(model=model, backend=Backend.ctranslate2, device=device, cache_dir=cache_dir, use_cache=False)
+        settings = Settings(model=model, backend=Backend.ctranslate2, device=device, cache_dir=cache_dir, use_cache=False, use_memory=False)
         with Translator(settings) as translator:
             typer.echo(str(translator.backend.ensure_converted()))
         return EXIT_OK

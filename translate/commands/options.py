@@ -32,10 +32,25 @@ ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Marian model: 
 BackendOpt = Annotated[Backend, typer.Option("--backend", help="Translation backend (auto: ctranslate2 where it can run).")]
 DeviceOpt = Annotated[Device, typer.Option("--device", help="Where models run (auto: cuda if available).")]
 BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=MAX_BEAM_SIZE, help="Beam size for decoding.")]
+ThreadsOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--threads",
+        min=1,
+        max=1024,
+        envvar="NB2EN_THREADS",
+        help="CPU threads for the model (default: $NB2EN_THREADS, else the CPUs this process may use). Never changes the output.",
+    ),
+]
 CacheDirOpt = Annotated[
     Optional[Path], typer.Option("--cache-dir", help="Cache folder (default: $NB2EN_CACHE_DIR, else the default cache folder).")
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+MemoryDirOpt = Annotated[
+    Optional[Path],
+    typer.Option("--memory-dir", help="Translation memory folder (default: $NB2EN_MEMORY_DIR, else the per-user data folder)."),
+]
+NoMemoryOpt = Annotated[bool, typer.Option("--no-memory", help="Do not use the translation memory (human English) for this run.")]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Input encoding (default: UTF-8, falling back to cp1252 with a warning).")
 ]
@@ -53,12 +68,14 @@ InputLimitOpt = Annotated[
         "--input-limit",
         metavar="NAME=VALUE",
         help="Raise (or lower) an input limit, repeatable: file-mb, document-mb, zip-total-mb, zip-ratio, zip-parts, "
-        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 64, 256, 200, 10000, 256).",
+        "depth (default: $NB2EN_INPUT_LIMITS, else 256, 32, 64, 400, 10000, 256).",
     ),
 ]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown or json."),
+    typer.Option(
+        "--format", "-f", help="Output format: same (the input's own: HTML in, HTML out), text, markdown, json or xliff (XLIFF 1.2 for CAT tools)."
+    ),
 ]
 FromOpt = Annotated[
     Optional[InputFormat],
@@ -110,12 +127,15 @@ TRANSLATION_OPTIONS = [
     _option("backend", BackendOpt, Backend.auto),
     _option("device", DeviceOpt, Device.auto),
     _option("beam_size", BeamOpt, 4),
+    _option("threads", ThreadsOpt, None),
     _option("cache_dir", CacheDirOpt, None),
     _option("no_cache", NoCacheOpt, False),
     _option("encoding", EncodingOpt, None),
     _option("input_format", FromOpt, None),
     _option("inline_alignment", InlineAlignmentOpt, InlineAlignment.position),
     _option("glossary", GlossaryOpt, None),
+    _option("memory_dir", MemoryDirOpt, None),
+    _option("no_memory", NoMemoryOpt, False),
     _option("input_limit", InputLimitOpt, None),
     _option("source_languages", SourceLanguagesOpt, None),
 ]
@@ -180,6 +200,7 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         backend=shared.get("backend", Backend.auto),
         device=shared.get("device", Device.auto),
         beam_size=shared.get("beam_size", 4),
+        threads=shared.get("threads"),
         cache_dir=shared.get("cache_dir"),
         use_cache=not shared.get("no_cache", False),
         encoding=shared.get("encoding"),
@@ -191,6 +212,8 @@ def build_settings(shared: dict, fmt: OutputFormat | str = OutputFormat.text, su
         summary_style=shared.get("style", SummaryStyle.short),
         summarizer=shared.get("summarizer", Summarizer.abstractive),
         summary_model=shared.get("summary_model"),
+        memory_dir=shared.get("memory_dir"),
+        use_memory=not shared.get("no_memory", False),
         input_limits=shared.get("input_limit"),
         source_languages=shared.get("source_languages"),
     )

@@ -78,6 +78,7 @@ def serve(
 
     def work() -> int:
         from translate.serve.server import serve as run_server
+        from translate.memory import suggestion_store
         from translate.serve.service import ServeOptions, Service, read_api_keys
 
         settings = build_settings(shared)
@@ -97,6 +98,7 @@ def serve(
             req_limit=req_limit or None,
             metrics_key=metrics_key,
             suggestions=suggestions,
+            memory=suggestion_store(settings.memory_dir) if suggestions else None,
         )
         run_server(
             Service(options),

@@ -26,7 +26,8 @@ from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
 from translate.errors import InputError
-from translate.formats import Document, source_text
+from translate.formats import Document, limits, source_text
+from translate.formats.encoding import bom_encoding, decode_html
 from translate.formats.markup import Collector, Rules, localname, set_language, write_blocks
 
 RULES = Rules(
@@ -72,36 +73,46 @@ def translated_attributes(element) -> list[str]:
 
 
 def _parse(data: bytes, label: str):
-    encoding = None
+    """The tree, the encoding it was read as, the warnings, and the bytes parsed (UTF-8)."""
+    _refuse_binary(data, label)
+    text, encoding, warnings = decode_html(data, label)
+    utf8 = text.encode("utf-8", errors="surrogatepass")
+    # The text is decoded already: libxml2 must not re-decode it from a <meta>. huge_tree
+    # lifts libxml2's own depth cap of 256 (past which it drops content); ours is `depth`.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=False, recover=True, huge_tree=True)
     try:
-        data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        pass  # let libxml2 find the charset in a <meta> (or fall back to Latin-1)
-    parser = etree.HTMLParser(encoding=encoding, remove_comments=False, remove_pis=False, recover=True)
-    try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(utf8, parser)
     except (etree.XMLSyntaxError, ValueError) as error:
         raise InputError(f"{label} cannot be read as HTML ({error}). Check the file, or pass --from txt.") from None
     if root is None:
         raise InputError(f"{label} has no HTML content. Pass an HTML article, or --from txt.")
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        raise limits.too_deep(label)
+    limits.check_depth(root, label)
     repairs = [
         error
         for error in parser.error_log
         if error.type_name != _INVALID_TAG and not (error.message.startswith("Tag ") and "invalid" in error.message)
     ]
-    warnings = []
     if repairs:
         first = repairs[0]
         warnings.append(
             f"{label} is not valid HTML and was repaired as a browser would "
             f"({len(repairs)} problem(s); first at line {first.line}, column {first.column}: {first.message.strip()})."
         )
-    return root, (encoding or root.getroottree().docinfo.encoding or "utf-8"), warnings
+    return root, encoding, warnings, utf8
+
+
+def _refuse_binary(data: bytes, label: str) -> None:
+    """A file with NUL bytes (an executable, an image, a zip such as a .docx) is not HTML."""
+    if bom_encoding(data)[0] not in (None, "utf-8") or b"\x00" not in data:
+        return
+    what = "a zip file (a .docx?)" if data.startswith(b"PK\x03\x04") else "a binary file (it contains NUL bytes)"
+    raise InputError(f"{label} is {what}, not HTML. Check the file, or pass --from with its real format.")
 
 
 def read(data: bytes, label: str) -> Document:
-    root, encoding, warnings = _parse(data, label)
+    root, encoding, warnings, data_utf8 = _parse(data, label)
     tree = root.getroottree()
     blocks = Collector(tree, RULES, translated_attributes).collect(root)
     article = Article(blocks, format="html")
@@ -111,9 +122,9 @@ def read(data: bytes, label: str) -> Document:
     lang = root.get("lang")
     if lang:
         article.metadata["lang"] = lang
-    fragment = not _has_document_element(data)
+    fragment = not _has_document_element(data_utf8)
     # libxml2 gives every HTML document a DOCTYPE; write one only where the source had it.
-    has_doctype = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:9].lower() == b"<!doctype"
+    has_doctype = data_utf8.lstrip(b"\xef\xbb\xbf \t\r\n")[:9].lower() == b"<!doctype"
     state = (tree, fragment, has_doctype)
     return Document("html", article, source_text(data, label, article, encoding, warnings), state=state)
 

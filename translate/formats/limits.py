@@ -50,12 +50,12 @@ class InputLimits:
     file_mb: float = 256
     # Largest markup document parsed: an HTML, Markdown, NITF or text file, or one inflated
     # XML part of a zip document (.docx).
-    document_mb: float = 64
+    document_mb: float = 32
     # Most bytes inflated from one zip document in all (its parts that are translated;
     # media and other parts are copied through compressed, never inflated).
-    zip_total_mb: float = 256
+    zip_total_mb: float = 64
     # Most inflated/compressed ratio of one zip member above 1 MiB (zip bombs reach ~1000).
-    zip_ratio: float = 200
+    zip_ratio: float = 400
     # Most members (parts) in one zip document.
     zip_parts: int = 10000
     # Deepest element nesting of HTML, XML (NITF, DOCX parts) and Markdown block nesting.
@@ -285,20 +285,26 @@ def copy_raw(out: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> None
 # ----------------------------------------------------------------------------- XML and nesting
 
 
-def parse_xml(data: bytes, label: str, huge: bool = False):
+def parse_xml(data: bytes, label: str, huge: bool = False, encoding: str | None = None):
     """An lxml tree of ``data``: no entity expansion, no DTD, no network; size and depth capped.
 
-    ``huge`` lifts libxml2's own 10 MB text-node limit (Word parts can hold long runs); the
-    ``depth`` limit then applies through ``check_depth``. Syntax errors propagate as
+    ``huge`` lifts libxml2's own 10 MB text-node limit and 256-level depth cap (Word parts
+    can hold long runs); the ``depth`` limit applies through ``check_depth`` either way.
+    ``encoding`` overrides the declaration (``formats.encoding``). Syntax errors propagate as
     ``lxml.etree.XMLSyntaxError`` for the caller to word.
     """
     from lxml import etree
 
     check_size(label, len(data))
     parser = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=huge, remove_blank_text=False
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=huge, remove_blank_text=False, encoding=encoding
     )
-    tree = etree.parse(BytesIO(data), parser)
+    try:
+        tree = etree.parse(BytesIO(data), parser)
+    except etree.XMLSyntaxError as error:
+        if "Excessive depth" in str(error):
+            raise too_deep(label) from None
+        raise
     check_depth(tree.getroot(), label)
     return tree
 

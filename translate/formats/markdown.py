@@ -73,10 +73,27 @@ def _parser():
     return md
 
 
+def _parse_tokens(text: str, label: str):
+    """markdown-it's tokens, refused past the ``depth`` limit: markdown-it silently stops
+    reading a block nested deeper than its ``maxNesting`` (its text would stay Norwegian)."""
+    import sys
+
+    from translate.formats import limits
+
+    depth = limits.active().depth
+    md = _parser()
+    md.options["maxNesting"] = depth + 2
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 8 * depth + 1000))  # its block rules recurse per level
+    tokens = md.parse(text)
+    if any(token.level >= depth for token in tokens):
+        raise limits.too_deep(label, "blocks (lists, quotes)")
+    return tokens
+
+
 def read(data: bytes, label: str) -> Document:
     source = decode_source(data, label)
     text = source.text
-    tokens = _parser().parse(text)
+    tokens = _parse_tokens(text, label)
     state = MdState(lines=text.split("\n"))
     blocks: list = []
     containers: list[str] = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -147,6 +148,7 @@ class Collector:
         self.rules = rules
         self.attributes = attributes or (lambda element: [])
         self.blocks: list[Block] = []
+        self._paths: dict = {}
         self.holds_blocks = self._inline_holding_blocks(tree.getroot() if hasattr(tree, "getroot") else tree)
 
     def _inline_holding_blocks(self, root) -> set:
@@ -177,9 +179,26 @@ class Collector:
         return self.rules.is_inline(element) and element not in self.holds_blocks
 
     def path(self, element) -> str:
-        return self.tree.getpath(element)
+        """``tree.getpath(element)``, built from the parent's path: getpath counts the
+        element's same-named siblings each time, which made a flat page quadratic."""
+        known = self._paths.get(element)
+        if known is not None:
+            return known
+        parent = element.getparent()
+        if parent is None:
+            found = self.tree.getpath(element)
+            self._paths[element] = found
+            return found
+        prefix = self.path(parent)
+        for child, segment in _segments(parent):
+            self._paths[child] = f"{prefix}/{segment}"
+        return self._paths[element]
 
     def collect(self, root) -> list[Block]:
+        # visit() recurses once per level: room for the deepest nesting the limits allow.
+        from translate.formats.limits import active
+
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * active().depth + 1000))
         self.visit(root)
         return self.blocks
 
@@ -269,6 +288,37 @@ class Collector:
         span.end = len(builder)
 
 
+def _segments(parent):
+    """Each element child of ``parent`` with its step in libxml2's ``getpath`` (``p[3]``,
+    ``x:p``, ``*[2]`` in a default namespace), in one pass over the children."""
+    children = [child for child in parent if isinstance(child.tag, str)]
+    keys = []
+    for child in children:
+        tag = child.tag
+        if not tag.startswith("{"):
+            keys.append((tag, None, False))  # no namespace (HTML's "fb:like" included)
+        elif child.prefix is None:
+            keys.append(("*", None, None))  # libxml2 names these "*" and counts every element sibling
+        else:
+            keys.append((tag.rpartition("}")[2], child.prefix, True))
+    totals: dict = {}
+    for key in keys:
+        if key[2] is None:
+            continue
+        totals[key] = totals.get(key, 0) + 1
+    generic_total = len(children)
+    seen: dict = {}
+    for position, (child, key) in enumerate(zip(children, keys)):
+        name = key[0] if key[1] is None else f"{key[1]}:{key[0]}"
+        if key[2] is None:
+            total, index = generic_total, position + 1
+        else:
+            index = seen.get(key, 0) + 1
+            seen[key] = index
+            total = totals[key]
+        yield child, (f"{name}[{index}]" if total > 1 else name)
+
+
 def set_language(root, attributes=("lang", XML_LANG)) -> None:
     """Norwegian language markers (nb, no, nn, nb-NO...) -> en, on every element."""
     for element in root.iter():
@@ -332,9 +382,12 @@ def _fill(
         child = _new_element(block, value, target, dropped or set())
         if position is None:
             element.append(child)
-        else:
+        elif isinstance(position, int):
             element.insert(position, child)
             position += 1
+        else:  # an element: the new one goes after it (its tail stays its own)
+            position.addnext(child)
+            position = child
         last = child
     if last is None:
         text += trail
@@ -360,7 +413,7 @@ def write_run(block: Block, alignments: dict | None = None) -> None:
             run.parent.text = text or None
 
     else:
-        insert_at = run.parent.index(run.anchor) + 1
+        insert_at = run.anchor  # added after it, one after the other (parent.index() made writing quadratic)
 
         def set_text(text: str) -> None:
             run.anchor.tail = text or None

@@ -18,13 +18,12 @@ declaration stays true and the file stays readable by the same consumers.
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
 from translate.errors import InputError
-from translate.formats import Document, source_text
+from translate.formats import Document, limits, source_text
+from translate.formats.encoding import declared_encoding, xml_encoding_override
 from translate.formats.markup import XML_LANG, Collector, Rules, localname, set_language, syntax_error_message, write_blocks
 
 # The prose elements: text directly inside one of these (and its inline enrichment) is
@@ -48,11 +47,9 @@ RULES = Rules(
 
 
 def _parse(data: bytes, label: str):
-    parser = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, remove_blank_text=False, huge_tree=False
-    )
+    override, warnings = xml_encoding_override(data, label)
     try:
-        tree = etree.parse(BytesIO(data), parser)
+        tree = limits.parse_xml(data, label, huge=True, encoding=override)
     except etree.XMLSyntaxError as error:
         raise InputError(syntax_error_message(label, "XML", error)) from None
     root = tree.getroot()
@@ -61,11 +58,11 @@ def _parse(data: bytes, label: str):
             f"{label} is XML but not NITF (its root element is <{localname(root)}>, not <nitf>). "
             "Pass an NITF file, or --from txt."
         )
-    return tree
+    return tree, override, warnings
 
 
 def read(data: bytes, label: str) -> Document:
-    tree = _parse(data, label)
+    tree, override, warnings = _parse(data, label)
     root = tree.getroot()
     blocks = Collector(tree, RULES).collect(root)
     article = Article(blocks, format="nitf")
@@ -83,15 +80,17 @@ def read(data: bytes, label: str) -> Document:
         issued = docdata.find("date.issue")
         if issued is not None and issued.get("norm"):
             article.metadata["date"] = issued.get("norm")
-    encoding = tree.docinfo.encoding or "UTF-8"
-    return Document("nitf", article, source_text(data, label, article, encoding, []), state=(tree, data))
+    encoding = override or tree.docinfo.encoding or "UTF-8"
+    return Document("nitf", article, source_text(data, label, article, encoding, warnings), state=(tree, data))
 
 
 def write(document: Document) -> bytes:
     tree, original = document.state
     write_blocks(document.article.blocks, document.article.alignments)
     set_language(tree.getroot(), ("baselang", XML_LANG, "lang"))
-    encoding = tree.docinfo.encoding or "UTF-8"
+    # The declared encoding, even where the bytes overruled it when reading (UTF-8 under an
+    # ISO-8859-1 label): the English is then truly what the declaration says.
+    encoding = declared_encoding(original) or tree.docinfo.encoding or "UTF-8"
     body = etree.tostring(tree, encoding=encoding, xml_declaration=False)
     declaration = _original_declaration(original)
     if declaration is None:

@@ -239,6 +239,8 @@ class Service:
             on_batch=self._on_batch,
         )
         self.translator.translate_misses = BoundedPieces(self.batcher.blocking_misses(), options.max_piece_chars)
+        # /v1/articles answers the JSON contract, which shows near misses from the memory.
+        self.translator.near_misses = options.settings.use_memory
         self.metrics = Metrics.create(lambda: self.batcher.depth)
         self.files = FileStore(options.stored_files)
         self._summarizers: dict[str, Any] = {}
