@@ -85,7 +85,9 @@ def _markup_root(fmt: str, data: bytes):
         return _parse(data, "x")[0]
     from translate.formats.nitf import _parse
 
-    return _parse(data, "x").getroot()
+    parsed = _parse(data, "x")
+    tree = parsed[0] if isinstance(parsed, tuple) else parsed
+    return tree.getroot()
 
 
 def _check_markup(outcome: Outcome) -> None:
