@@ -478,7 +478,7 @@ def test_a_bomb_in_a_part_that_is_not_read_is_copied_through_never_inflated(name
 
 
 def test_deep_xml_and_oversized_subtitles_are_refused_by_the_input_limits():
-    from translate.formats.limits import InputLimits
+    from translate.limits import InputLimits
 
     deep = b'<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">'
     deep += b"<a>" * 400 + b"</a>" * 400 + b"</office:document-content>"

@@ -4,7 +4,7 @@ importing every module in a fresh interpreter.
 A circle hidden behind function-level imports still couples the modules (it was how
 settings -> summarizers -> backends -> settings survived), so the graph is checked twice:
 with module-level imports only (no circle at all), and with the imports inside functions
-too (no circle but the known ones listed below). Importing a
+too (no circle either). Importing a
 submodule runs its parent packages' ``__init__``, so an import also counts as one of each
 parent package. ``if TYPE_CHECKING:`` imports never run and are left out.
 """
@@ -145,23 +145,14 @@ def test_the_graph_sees_every_module_and_its_imports():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# Circles through function-level imports that are known and owned elsewhere; a new one fails.
-# io.read_input checks the input limits of translate.formats.limits, whose package imports io:
-# the limits belong beside io (or io's check in formats) - left to the input-limits work.
-KNOWN_FUNCTION_LEVEL_CIRCLES = [["translate.formats", "translate.io"]]
-
-
 def test_no_import_circle_at_module_level():
     found = circles(module_graph(in_functions=False))
     assert found == [], f"import circles: {found}. Move the shared piece into a module both sides import."
 
 
-def test_no_new_import_circle_through_function_level_imports():
+def test_no_import_circle_through_function_level_imports():
     found = circles(module_graph(in_functions=True))
-    new = [circle for circle in found if circle not in KNOWN_FUNCTION_LEVEL_CIRCLES]
-    assert new == [], f"import circles (counting imports inside functions): {new}. Move the shared piece into a module both sides import."
-    # the settings -> summarizers -> backends -> settings circle of issue 19 stays gone
-    assert not any("translate.settings" in circle for circle in found)
+    assert found == [], f"import circles (counting imports inside functions): {found}. Move the shared piece into a module both sides import."
 
 
 def test_every_module_imports_in_a_fresh_interpreter():

@@ -121,7 +121,7 @@ def test_refused_with_one_sentence(data, needle):
 
 
 def test_input_limits_bound_pages_and_page_content():
-    from translate.formats.limits import InputLimits
+    from translate.limits import InputLimits
 
     data = seed_pdf(columns=2, pages=3)
     with pytest.raises(InputError, match=r"has 3 pages, over the pdf-pages limit of 2\. .*--input-limit pdf-pages=N"):

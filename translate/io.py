@@ -51,7 +51,7 @@ def read_input(path: str | Path) -> bytes:
     Only a regular file is opened (a FIFO would block, a device never end), and none larger
     than the ``file-mb`` input limit is read.
     """
-    from translate.formats import limits
+    from translate import limits
 
     cap = limits.active().bytes("file_mb")
     if str(path) == STDIN:

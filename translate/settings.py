@@ -153,7 +153,7 @@ class Settings:
     # The translation memory (translate.memory): where it lives, and whether to use it.
     memory_dir: Path | None = None
     use_memory: bool = True
-    # Input limits (``translate.formats.limits.InputLimits``, or ``NAME=VALUE`` items as
+    # Input limits (``translate.limits.InputLimits``, or ``NAME=VALUE`` items as
     # ``--input-limit`` gives them; None: the defaults and $NB2EN_INPUT_LIMITS). They decide
     # what is refused, never what an output says, so they are in no key or fingerprint.
     input_limits: object = None
@@ -162,7 +162,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        from translate.formats import limits
+        from translate import limits
 
         if not isinstance(self.input_limits, limits.InputLimits):
             set_(self, "input_limits", limits.resolve(self.input_limits))

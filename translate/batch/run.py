@@ -151,7 +151,7 @@ class _Executor:
         if item.problem:
             self.finisher.fail(item, item.problem)
             return None
-        from translate.formats import limits as input_limits
+        from translate import limits as input_limits
         from translate.formats import open_document
 
         settings = self.settings

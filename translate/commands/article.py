@@ -120,7 +120,7 @@ def split(
 
     def work() -> int:
         from translate.article import render_sentences
-        from translate.formats.limits import resolve
+        from translate.limits import resolve
 
         from translate.formats import open_document
 

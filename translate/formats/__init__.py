@@ -227,7 +227,7 @@ def read_document(
     reader's complaint about its input is this file's ``InputError`` (exit 2, a ``failed``
     row in a batch), whatever the parser raised: never an "unexpected error".
     """
-    from translate.formats import limits as input_limits
+    from translate import limits as input_limits
 
     started = time.perf_counter()
     with input_limits.using(limits):
@@ -292,7 +292,7 @@ def open_document(
     ``limits`` (default: the environment's) bound the read of the file and of the document."""
     if isinstance(source, (bytes, bytearray)):
         return read_document(bytes(source), label or "-", fmt, encoding, limits)
-    from translate.formats import limits as input_limits
+    from translate import limits as input_limits
     from translate.io import read_input
 
     with input_limits.using(limits):

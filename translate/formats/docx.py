@@ -24,7 +24,8 @@ from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
-from translate.formats import Document, limits, source_text
+from translate import limits
+from translate.formats import Document, source_text
 from translate.formats.inline import TextBuilder, place_spans, spacing_drops, unchanged
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
 

@@ -26,7 +26,8 @@ from lxml import etree
 
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
 from translate.errors import InputError
-from translate.formats import Document, limits, source_text
+from translate import limits
+from translate.formats import Document, source_text
 from translate.formats.encoding import bom_encoding, decode_html
 from translate.formats.markup import Collector, Rules, localname, set_language, write_blocks
 

@@ -78,7 +78,7 @@ def _parse_tokens(text: str, label: str):
     reading a block nested deeper than its ``maxNesting`` (its text would stay Norwegian)."""
     import sys
 
-    from translate.formats import limits
+    from translate import limits
 
     depth = limits.active().depth
     md = _parser()

@@ -196,7 +196,7 @@ class Collector:
 
     def collect(self, root) -> list[Block]:
         # visit() recurses once per level: room for the deepest nesting the limits allow.
-        from translate.formats.limits import active
+        from translate.limits import active
 
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * active().depth + 1000))
         self.visit(root)

@@ -1,7 +1,7 @@
 """Zip packages of XML parts (ODT/ODP, PPTX): read the parts that hold text, copy the rest.
 
 Only the parts a reader asks for are inflated, each through the input limits
-(``translate.formats.limits``: member size, compression ratio, the package's total);
+(``translate.limits``: member size, compression ratio, the package's total);
 every other part (media, styles, layouts, masters, charts) is copied through still
 compressed, never inflated, with its original zip entry (name, order, date): ODF's
 uncompressed ``mimetype`` stays first. A part that was read but not changed is written
@@ -17,7 +17,7 @@ from io import BytesIO
 from lxml import etree
 
 from translate.errors import InputError
-from translate.formats import limits
+from translate import limits
 from translate.formats.markup import syntax_error_message
 
 

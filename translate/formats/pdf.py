@@ -121,10 +121,10 @@ def _open(data: bytes, label: str):
 
 
 def _check_limits(reader, label: str, count: int) -> None:
-    """The input limits (``translate.formats.limits``): pages, and each page's content inflated."""
+    """The input limits (``translate.limits``): pages, and each page's content inflated."""
     from pypdf.errors import PdfReadError
 
-    from translate.formats import limits
+    from translate import limits
 
     if count > limits.active().pdf_pages:
         raise limits.refusal(label, f"has {count} pages", "pdf-pages")

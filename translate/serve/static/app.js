@@ -33,8 +33,9 @@ let sentenceIndex = 0;
 
 function explain(flag) {
   const [name, detail] = flag.split(/:(.*)/s);
-  if (name === "language" && detail) {
-    return `Written in ${LANGUAGE_NAMES[detail] || detail}, not Norwegian.`;
+  const language = /^language-(\w+)$/.exec(name);
+  if (language) {
+    return `Written in ${LANGUAGE_NAMES[language[1]] || language[1]}, not Norwegian: translated if the model covers it, else kept as it is.`;
   }
   const meaning = FLAG_MEANINGS[name];
   if (!meaning) return `Note: ${flag}`;
