@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from lxml import etree
 
+from translate import limits
 from translate.article import CAPTION, HEADING, LIST_ITEM, PARAGRAPH, QUOTE, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
-from translate import limits
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, place_spans, spacing_drops, unchanged
+from translate.formats.inline import TextBuilder, place_spans, run_owners, spacing_drops, unchanged
 from translate.formats.markup import NORWEGIAN_LANGS, syntax_error_message
+from translate.formats.package import rewrite_zip
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 # ISO/IEC 29500 Strict ("Strict Open XML Document" in Word's Save As): refused, not misread.
@@ -242,16 +242,7 @@ def write(document: Document) -> bytes:
         tree = _parse_part("word/styles.xml", styles, "styles")
         if _set_language(tree.getroot()):
             changed["word/styles.xml"] = _serialise(Part("word/styles.xml", tree, _declaration(styles)))
-    out = BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for info in state.infos:
-            if info.filename in changed:
-                archive.writestr(info, changed[info.filename])
-            elif info.filename in state.contents:
-                archive.writestr(info, state.contents[info.filename])
-            else:
-                limits.copy_raw(archive, state.source, info)
-    return out.getvalue()
+    return rewrite_zip(state.source, state.infos, state.contents, changed)
 
 
 def _write_paragraph(block, alignments: dict) -> None:
@@ -263,19 +254,7 @@ def _write_paragraph(block, alignments: dict) -> None:
     ]
     if not runs:
         return
-    # Which run owns each character of the English: the run it was placed in; text between
-    # runs goes to the run before it (or the first run).
-    owner = [None] * len(target)
-    for i in runs:
-        span = block.spans[i]
-        for position in range(span.target_start, span.target_end):
-            owner[position] = i
-    current = runs[0]
-    for position in range(len(target)):
-        if owner[position] is None:
-            owner[position] = current
-        else:
-            current = owner[position]
+    owner = run_owners(block, target, runs)
     # A tab or break stood for a space in the sentence: that space is the tab or break
     # itself, not text to write next to it.
     dropped = spacing_drops(block, target, SPACING)

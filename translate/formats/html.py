@@ -24,9 +24,9 @@ from html import escape
 
 from lxml import etree
 
+from translate import limits
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
 from translate.errors import InputError
-from translate import limits
 from translate.formats import Document, source_text
 from translate.formats.encoding import bom_encoding, decode_html
 from translate.formats.markup import Collector, Rules, localname, set_language, write_blocks

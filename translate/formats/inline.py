@@ -330,6 +330,24 @@ def children_of(block: Block, parent: int | None) -> list[int]:
     return [i for i, span in enumerate(block.spans) if span.parent == parent]
 
 
+def run_owners(block: Block, target: str, runs: list[int]) -> list[int]:
+    """Which run (span index) owns each character of the English, for run-based formats
+    (DOCX, PPTX): the run it was placed in; text between runs goes to the run before it
+    (or the first run). ``runs`` is not empty."""
+    owner: list[int | None] = [None] * len(target)
+    for i in runs:
+        span = block.spans[i]
+        for position in range(span.target_start, span.target_end):
+            owner[position] = i
+    current = runs[0]
+    for position in range(len(target)):
+        if owner[position] is None:
+            owner[position] = current
+        else:
+            current = owner[position]
+    return owner
+
+
 def spacing_drops(block: Block, target: str, kinds: frozenset[str] | set[str]) -> set[int]:
     """Positions of the English spaces that a break or tab element stands for.
 

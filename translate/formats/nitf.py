@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from lxml import etree
 
+from translate import limits
 from translate.article import CAPTION, HEADING, LIST_ITEM, QUOTE, TABLE_CELL, TITLE, Article
 from translate.errors import InputError
-from translate import limits
 from translate.formats import Document, source_text
 from translate.formats.encoding import declared_encoding, xml_encoding_override
 from translate.formats.markup import XML_LANG, Collector, Rules, localname, set_language, syntax_error_message, write_blocks

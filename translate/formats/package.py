@@ -16,8 +16,8 @@ from io import BytesIO
 
 from lxml import etree
 
-from translate.errors import InputError
 from translate import limits
+from translate.errors import InputError
 from translate.formats.markup import syntax_error_message
 
 
@@ -77,13 +77,19 @@ def serialise_part(tree, original: bytes) -> bytes:
 
 
 def write_package(package: Package, changed: dict[str, bytes]) -> bytes:
+    return rewrite_zip(package.source, package.archive.infolist(), package.contents, changed)
+
+
+def rewrite_zip(source: bytes, infos: list[zipfile.ZipInfo], contents: dict[str, bytes], changed: dict[str, bytes]) -> bytes:
+    """The zip again, entry by entry in its own order: a changed part with its new bytes, a
+    part that was read with its bytes, every other part copied still compressed."""
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for info in package.archive.infolist():
+        for info in infos:
             if info.filename in changed:
                 archive.writestr(info, changed[info.filename])
-            elif info.filename in package.contents:
-                archive.writestr(info, package.contents[info.filename])
+            elif info.filename in contents:
+                archive.writestr(info, contents[info.filename])
             else:
-                limits.copy_raw(archive, package.source, info)
+                limits.copy_raw(archive, source, info)
     return out.getvalue()

@@ -22,7 +22,7 @@ import re
 from translate.article import HEADING, PARAGRAPH, TABLE_CELL, TITLE, Article, InlineSpan, text_block
 from translate.errors import InputError
 from translate.formats import Document, source_text
-from translate.formats.inline import TextBuilder, place_spans
+from translate.formats.inline import TextBuilder, place_spans, run_owners
 from translate.formats.markup import NORWEGIAN_LANGS
 from translate.formats.package import open_package, parse_part, serialise_part, write_package
 
@@ -156,17 +156,7 @@ def _write_paragraph(block, alignments: dict) -> None:
     for span in block.spans:
         if span.kind == "field" and target[span.target_start : span.target_end] == block.source[span.start : span.end]:
             kept.update(range(span.target_start, span.target_end))
-    owner: list[int | None] = [None] * len(target)
-    for i in runs:
-        span = block.spans[i]
-        for position in range(span.target_start, span.target_end):
-            owner[position] = i
-    current = runs[0]
-    for position in range(len(target)):
-        if owner[position] is None:
-            owner[position] = current
-        else:
-            current = owner[position]
+    owner = run_owners(block, target, runs)
     text_of = {i: [] for i in runs}
     for position, i in enumerate(owner):
         if position not in kept:
