@@ -34,6 +34,9 @@ URL_SENTENCE = (
         ("Tips oss på tips@ntb.no!", [("email", "tips@ntb.no")]),
         ("Skriv til ola.nordmann@nav.no eller @NTBnyheter.", [("email", "ola.nordmann@nav.no"), ("handle", "@NTBnyheter")]),
         ("Følg #valg2025 og #Stortinget.", [("hashtag", "#valg2025"), ("hashtag", "#Stortinget")]),
+        # Template tags in prose (Hugo, Jinja, Liquid), a URL inside one staying part of it.
+        ('Les {{< ref "https://nav.no/a" >}} og {{% notice %}} i dag.', [("template", '{{< ref "https://nav.no/a" >}}'), ("template", "{{% notice %}}")]),
+        ("Hei {{ bruker.navn }}, du har {% if ny %}nye{% endif %} saker.", [("template", "{{ bruker.navn }}"), ("template", "{% if ny %}"), ("template", "{% endif %}")]),
         # Not spans: abbreviations, times, a missing space after a full stop, a number sign.
         ("Det gjelder bl.a. skatt, f.eks. moms, kl. 14.30 i Oslo.Han er nr. #1.", []),
     ],
@@ -178,6 +181,7 @@ SPAN_SENTENCES = {
     "email": ("Tips kan sendes til tips@ntb.no hele døgnet.", "tips@ntb.no"),
     "handle": ("Statsministeren skrev på @jonasgahrstore at hun var enig.", "@jonasgahrstore"),
     "hashtag": ("Debatten om #skattefest fortsatte hele helgen.", "#skattefest"),
+    "template": ('Søknaden sendes {{< ref "soknad.md" >}} innen fristen i mars.', '{{< ref "soknad.md" >}}'),
 }
 
 
@@ -297,3 +301,39 @@ def test_a_miss_translator_that_loses_results_fails_loudly():
 
     with pytest.raises(RuntimeError, match="returned 1 results for 2 texts"):
         translate_protected(["Se https://nrk.no i dag.", "Hei på deg."], EMPTY, loses_one)
+
+
+TEMPLATED_HTML = (
+    '<html lang="nb"><body><p>Søknaden sendes {{% ref "soknad.md" %}} innen fristen i mars, '
+    "skriver {{ .Site.Params.forfatter }} i dag.</p><p>Hei {% if ny %}ny leser{% endif %}, velkommen hit til oss.</p></body></html>"
+)
+TEMPLATED_NITF = (
+    '<?xml version="1.0" encoding="UTF-8"?><nitf baselang="nb-NO"><body><body.content>'
+    '<p>Søknaden sendes {{% ref "soknad.md" %}} innen fristen i mars, skriver redaksjonen.</p>'
+    "</body.content></body></nitf>"
+)
+
+
+@pytest.mark.parametrize("label, data", [("page.html", TEMPLATED_HTML), ("wire.nitf.xml", TEMPLATED_NITF)])
+def test_template_tags_in_any_format_come_out_exactly_whatever_the_model_does(tiny_marian_dir, tmp_path, label, data):
+    """Hugo/Jinja/Liquid tags in HTML or NITF prose are protected items: a model that
+    mangles braces still cannot touch them (issue 21: a site must build from the English)."""
+    from translate.formats import write_document
+    from translate.pipeline import Translator, translate_document
+    from translate.settings import Settings
+
+    settings = Settings(model=str(tiny_marian_dir), backend="transformers", cache_dir=tmp_path, use_cache=False)
+    sent: list[str] = []
+
+    def mangling(texts):
+        sent.extend(texts)
+        return [Translation(text.replace("{", "(").replace("}", ")").upper()) for text in texts]
+
+    with Translator(settings, translate_misses=mangling) as translator:
+        result = translate_document(data.encode("utf-8"), translator, label=label)
+    out = write_document(result.document).decode("utf-8")
+    tags = [tag for tag in ('{{% ref "soknad.md" %}}', "{{ .Site.Params.forfatter }}", "{% if ny %}", "{% endif %}") if tag in data]
+    assert tags and sent
+    for tag in tags:
+        assert tag in out
+    assert "SØKNADEN SENDES" in out  # the prose around them was translated

@@ -1,4 +1,4 @@
-"""Text that must come out exactly: URLs, e-mail addresses, @handles, #hashtags, glossary terms.
+"""Text that must come out exactly: template tags, URLs, e-mail addresses, @handles, #hashtags, glossary terms.
 
 ``translate_protected`` is what the pipeline calls instead of translating sentence texts
 directly. For a sentence with protected items it works in up to three steps:
@@ -41,7 +41,7 @@ NEAR_MISS_RATIO = 0.8
 # of the cache key of sentences that contain a protected item (and only of those).
 SPANS_VERSION = "1"
 
-URL, EMAIL, HANDLE, HASHTAG, TERM = "url", "email", "handle", "hashtag", "term"
+URL, EMAIL, HANDLE, HASHTAG, TEMPLATE, TERM = "url", "email", "handle", "hashtag", "template", "term"
 
 # Top-level domains a scheme-less address may end in. A closed list keeps abbreviations
 # like "bl.a." or "f.eks." and a missing space after a full stop ("dag.Han") from matching.
@@ -59,6 +59,9 @@ _BARE_URL = re.compile(
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[^\W\d_]{2,}(?![\w-])")
 _HANDLE = re.compile(r"(?<![\w@./])@\w+(?:\.\w+)*")
 _HASHTAG = re.compile(r"(?<![\w#&/])#\w*[^\W\d_]\w*")
+# Template syntax inside prose (Hugo shortcodes, Jinja, Liquid), in any format: a site
+# that builds from the English needs every tag as written.
+_TEMPLATE = re.compile(r"\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{\{.*?\}\}|\{%.*?%\}")
 # Closing punctuation that belongs to the sentence, not to a URL that ends with it.
 _TRAILING = ".,;:!?»”\"'’*"
 _BRACKETS = {")": "(", "]": "["}
@@ -74,16 +77,17 @@ class Protected:
 
     start: int
     end: int
-    kind: str  # url, email, handle, hashtag or term
+    kind: str  # url, email, handle, hashtag, template or term
     target: str  # spans: the text itself; terms: the glossary's English
 
 
 def find_spans(text: str) -> list[Protected]:
-    """URLs (with or without scheme), e-mail addresses, @handles and #hashtags, in order."""
-    if not any(ch in text for ch in "@#./:"):
+    """Template tags, URLs (with or without scheme), e-mail addresses, @handles and #hashtags, in order."""
+    if not any(ch in text for ch in "@#./:{"):
         return []
     found: list[Protected] = []
-    for kind, pattern in ((URL, _SCHEME_URL), (EMAIL, _EMAIL), (URL, _BARE_URL), (HANDLE, _HANDLE), (HASHTAG, _HASHTAG)):
+    patterns = ((TEMPLATE, _TEMPLATE), (URL, _SCHEME_URL), (EMAIL, _EMAIL), (URL, _BARE_URL), (HANDLE, _HANDLE), (HASHTAG, _HASHTAG))
+    for kind, pattern in patterns:
         for match in pattern.finditer(text):
             start, end = match.span()
             if kind == URL:
