@@ -25,6 +25,8 @@ from io import BytesIO
 
 from lxml import etree
 
+from translate.formats.markup import localname
+
 MARKER = "ENQX "
 CODE = frozenset("script style svg template code pre kbd samp math".split())
 LANG_ATTRIBUTES = frozenset({"lang", "baselang", "{http://www.w3.org/XML/1998/namespace}lang"})
@@ -68,16 +70,6 @@ def check(outcome: Outcome) -> None:
 # ------------------------------------------------------------------------ HTML and NITF
 
 
-def _local(element) -> str:
-    if element.tag is etree.Comment:
-        return "#comment"
-    if element.tag is etree.ProcessingInstruction:
-        return "#pi"
-    if not isinstance(element.tag, str):
-        return "#entity"
-    return etree.QName(element).localname.lower()
-
-
 def _markup_root(fmt: str, data: bytes):
     if fmt == "html":
         from translate.formats.html import _parse
@@ -97,19 +89,19 @@ def _check_markup(outcome: Outcome) -> None:
     rules = HTML_RULES if outcome.fmt == "html" else NITF_RULES
     before = list(_markup_root(outcome.fmt, outcome.data).iter())
     after = list(_markup_root(outcome.fmt, outcome.out).iter())
-    assert [_local(e) for e in before] == [_local(e) for e in after], "skeleton changed"
+    assert [localname(e) for e in before] == [localname(e) for e in after], "skeleton changed"
     for a, b in zip(before, after):
-        name = _local(a)
+        name = localname(a)
         if isinstance(a.tag, str):
             allowed = LANG_ATTRIBUTES | (HTML_TRANSLATED if outcome.fmt == "html" else frozenset())
             for key in set(a.attrib) | set(b.attrib):
-                if key not in allowed or any(_local(x) in CODE for x in a.iterancestors()) or name in CODE:
+                if key not in allowed or any(localname(x) in CODE for x in a.iterancestors()) or name in CODE:
                     assert a.get(key) == b.get(key), f"attribute {key} of <{name}> changed: {a.get(key)!r} -> {b.get(key)!r}"
         if name == "#comment":
             assert a.text == b.text, "a comment changed"
         if name in CODE:
             assert a.text == b.text and "".join(a.itertext()) == "".join(b.itertext()), f"<{name}> changed"
-        in_code = any(_local(x) in CODE for x in a.iterancestors())
+        in_code = any(localname(x) in CODE for x in a.iterancestors())
         if in_code and isinstance(a.tag, str):
             assert a.text == b.text and a.tail == b.tail, f"text inside code (<{name}>) changed"
         if isinstance(a.tag, str) and a.text != b.text:
