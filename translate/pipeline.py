@@ -202,9 +202,11 @@ class Translator:
                 s.suggestion = self.memory.near(s.source) if s.translate else None
         # The sentence's language (translate.language) and the model's languages decide.
         languages = self.settings.routed_languages
-        wanted = [s for s in sentences if s.translate and routed(s.language, languages)]
+        wanted = []
         for s in sentences:
-            if not (s.translate and routed(s.language, languages)):
+            if s.translate and routed(s.language, languages):
+                wanted.append(s)
+            else:
                 s.target, s.flags, s.origin = s.source, [*flags_for(s.language), FLAG_PASSTHROUGH], "passthrough"
         keys = self.sentence_keys([s.source for s in wanted])
         found = self.cache.get_many(keys)
