@@ -61,7 +61,8 @@ _HANDLE = re.compile(r"(?<![\w@./])@\w+(?:\.\w+)*")
 _HASHTAG = re.compile(r"(?<![\w#&/])#\w*[^\W\d_]\w*")
 # Template syntax inside prose (Hugo shortcodes, Jinja, Liquid), in any format: a site
 # that builds from the English needs every tag as written.
-_TEMPLATE = re.compile(r"\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{\{.*?\}\}|\{%.*?%\}")
+TEMPLATE_TAG = r"\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{\{.*?\}\}|\{%.*?%\}"
+_TEMPLATE = re.compile(TEMPLATE_TAG)
 # Closing punctuation that belongs to the sentence, not to a URL that ends with it.
 _TRAILING = ".,;:!?»”\"'’*"
 _BRACKETS = {")": "(", "]": "["}

@@ -25,6 +25,7 @@ from translate.errors import InputError
 from translate.formats import Document, source_text
 from translate.formats.inline import TextBuilder, block_target, layout, place_spans, spacing_drops, unchanged
 from translate.io import decode_source
+from translate.spans import TEMPLATE_TAG
 
 FRONT_MATTER_TEXT_KEYS = frozenset(
     """title subtitle description summary excerpt lead ingress caption abstract tittel undertittel
@@ -231,11 +232,7 @@ def _inline_block(token, kind: str, location: str):
 
 # Template syntax kept as written (Hugo shortcodes, Jinja, Liquid); a code or highlight
 # shortcode keeps everything up to its closing tag.
-TEMPLATE = re.compile(
-    r"\{\{[<%]\s*(code|highlight)\b.*?[>%]\}\}.*?\{\{[<%]\s*/\1\s*[>%]\}\}"
-    r"|\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{\{.*?\}\}|\{%.*?%\}",
-    re.S,
-)
+TEMPLATE = re.compile(r"\{\{[<%]\s*(code|highlight)\b.*?[>%]\}\}.*?\{\{[<%]\s*/\1\s*[>%]\}\}|" + TEMPLATE_TAG, re.S)
 
 
 @dataclass
