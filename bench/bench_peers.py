@@ -52,18 +52,25 @@ SEED = REPO_ROOT / "seeds" / "ntb-2017-11-albu-kamal.txt"
 # ------------------------------------------------------------------ both workers
 
 
-def count_decoded_tokens() -> dict:
-    """Replace ``ctranslate2.Translator`` by a subclass that counts decoded tokens and calls."""
+def count_decoded_tokens(counts_file: Path | None = None) -> dict:
+    """Replace ``ctranslate2.Translator`` by a subclass that counts decoded tokens and calls;
+    a server's counts also go to ``counts_file`` after every call (read between load phases)."""
     import ctranslate2
 
     counts = {"tokens": 0, "calls": 0, "sentences": 0}
+    lock = threading.Lock()
 
     class Counting(ctranslate2.Translator):
         def translate_batch(self, source, *args, **kwargs):
             results = super().translate_batch(source, *args, **kwargs)
-            counts["calls"] += 1
-            counts["sentences"] += len(source)
-            counts["tokens"] += sum(len(r.hypotheses[0]) for r in results)
+            with lock:
+                counts["calls"] += 1
+                counts["sentences"] += len(source)
+                counts["tokens"] += sum(len(r.hypotheses[0]) for r in results)
+                if counts_file is not None:
+                    staging = counts_file.with_suffix(".tmp")
+                    staging.write_text(json.dumps(counts))
+                    staging.replace(counts_file)
             return results
 
     ctranslate2.Translator = Counting
@@ -151,11 +158,21 @@ def argos_worker() -> None:
     serve_jobs(run, counts)
 
 
-def libretranslate_worker(port: int) -> None:
+def libretranslate_worker(port: int, counts_file: str) -> None:
+    count_decoded_tokens(Path(counts_file))
     use_nb2en_splitter()
     sys.argv = ["libretranslate", "--host", "127.0.0.1", "--port", str(port), "--load-only", "nb,en",
                 "--disable-web-ui", "--char-limit", "100000"]
     from libretranslate.main import main
+
+    main()
+
+
+def nb2en_serve_worker(counts_file: str, serve_args: list[str]) -> None:
+    """``nb2en serve`` with its decoded tokens counted (the source tree on PYTHONPATH)."""
+    count_decoded_tokens(Path(counts_file))
+    sys.argv = ["nb2en", "serve", *serve_args]
+    from translate.cli import main
 
     main()
 
@@ -335,18 +352,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="nb2en without the faithfulness repair (what a model whose outputs pass the checks costs).")
     parser.add_argument("--baseline-src", type=Path, default=None,
                         help="Also serve from this nb2en source tree (e.g. `git archive` of main before a change), as 'nb2en-baseline'.")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
-    if args.worker:
-        kind, *rest = args.worker
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:  # a worker process of this bench (its arguments may look like options)
+        kind, *rest = argv[1:]
         if kind == "nb2en":
             nb2en_worker(rest[0], rest[1], int(rest[2]), int(rest[3]), rest[4:] != ["no-repair"])
         elif kind == "argos":
             argos_worker()
+        elif kind == "nb2en-serve":
+            nb2en_serve_worker(rest[0], rest[1:])
         else:
-            libretranslate_worker(int(rest[0]))
+            libretranslate_worker(int(rest[0]), rest[1])
         return
+    args = parser.parse_args(argv)
 
     sys.path.insert(0, str(BENCH_DIR))
     sys.path.insert(0, str(REPO_ROOT))
@@ -403,8 +421,10 @@ def main(argv: list[str] | None = None) -> None:
                         runs[side].append({**worker.run(job), "load": os.getloadavg()[0]})
                 best = {side: min(r, key=lambda x: x["s"]) for side, r in runs.items()}
                 out["rows"][label] = {"runs": runs, "best": best}
-                print(f"{label}: nb2en {best['nb2en']['s']:.1f} s ({best['nb2en']['tokens']} tokens) | peer "
-                      f"{best['peer']['s']:.1f} s ({best['peer']['tokens']} tokens) | peer/nb2en "
+                per_token = {side: 1000 * b["s"] / max(b["tokens"], 1) for side, b in best.items()}
+                print(f"{label}: nb2en {best['nb2en']['s']:.1f} s ({best['nb2en']['tokens']} tokens, "
+                      f"{per_token['nb2en']:.1f} ms/token) | peer {best['peer']['s']:.1f} s ({best['peer']['tokens']} "
+                      f"tokens, {per_token['peer']:.1f} ms/token) | peer/nb2en "
                       f"{best['peer']['s'] / best['nb2en']['s']:.2f}; runs {[round(r['s'], 1) for r in runs['nb2en']]} "
                       f"{[round(r['s'], 1) for r in runs['peer']]}; load {loadavg()}", flush=True)
             ours.close()
@@ -424,23 +444,34 @@ def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, 
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
-    def nb2en_serve(port: int, src: Path, thread_option: bool) -> subprocess.Popen:
-        command = [sys.executable, "-m", "translate", "serve", "--port", str(port), "--model", str(model_dir),
-                   "--backend", "ctranslate2", "--device", "cpu", "--beam-size", str(args.beam_size),
-                   "--cache-dir", str(cache_dir), "--no-cache"]
+    names = ["nb2en", "libretranslate"] + (["nb2en-baseline"] if args.baseline_src else [])
+    ports = {name: free_port() for name in names}
+    counts_files = {name: args.work / f"counts-{name}.json" for name in names}
+    for path in counts_files.values():
+        path.unlink(missing_ok=True)
+
+    def nb2en_serve(name: str, src: Path, thread_option: bool) -> subprocess.Popen:
+        command = [sys.executable, __file__, "--worker", "nb2en-serve", str(counts_files[name]), "--port",
+                   str(ports[name]), "--model", str(model_dir), "--backend", "ctranslate2", "--device", "cpu",
+                   "--beam-size", str(args.beam_size), "--cache-dir", str(cache_dir), "--no-cache"]
         if thread_option:
             command += ["--threads", str(threads)]
         return subprocess.Popen(command, env={**env, "PYTHONPATH": str(src)}, cwd=src, stdout=subprocess.DEVNULL)
 
-    names = ["nb2en", "libretranslate"] + (["nb2en-baseline"] if args.baseline_src else [])
-    ports = {name: free_port() for name in names}
+    def decoded(name: str) -> dict:
+        try:
+            return json.loads(counts_files[name].read_text())
+        except (OSError, ValueError):
+            return {"tokens": 0, "calls": 0, "sentences": 0}
+
     servers = {
-        "nb2en": nb2en_serve(ports["nb2en"], REPO_ROOT, True),
+        "nb2en": nb2en_serve("nb2en", REPO_ROOT, True),
         "libretranslate": subprocess.Popen([args.peers_python, __file__, "--worker", "libretranslate",
-                                            str(ports["libretranslate"])], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL),
+                                            str(ports["libretranslate"]), str(counts_files["libretranslate"])],
+                                           env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL),
     }
     if args.baseline_src:  # its threads: every usable CPU, like --threads's default
-        servers["nb2en-baseline"] = nb2en_serve(ports["nb2en-baseline"], args.baseline_src.resolve(), False)
+        servers["nb2en-baseline"] = nb2en_serve("nb2en-baseline", args.baseline_src.resolve(), False)
     phases: dict = {name: {} for name in names}
     try:
         for name, server in servers.items():
@@ -449,12 +480,17 @@ def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, 
             for clients in [int(c) for c in args.clients.split(",")]:
                 order = names if round_ % 2 == 0 else names[::-1]
                 for name in order:
+                    before = decoded(name)
                     phase = load_phase(f"http://127.0.0.1:{ports[name]}", sentences, clients, args.seconds)
                     phase["load"] = os.getloadavg()[0]
+                    after = decoded(name)
+                    phase.update({key: after[key] - before[key] for key in after})
                     phases[name].setdefault(clients, []).append(phase)
                     print(f"serve {name} {clients} client(s): {phase['requests']} sentences in {phase['s']:.1f} s = "
-                          f"{phase['sent_per_s']:.2f}/s, p50 {phase['p50']}, errors {phase['errors']}, load {loadavg()}",
-                          flush=True)
+                          f"{phase['sent_per_s']:.2f}/s, {phase['tokens']} tokens = "
+                          f"{1000 * phase['s'] / max(phase['tokens'], 1):.1f} ms/token, "
+                          f"{phase['sentences'] / max(phase['calls'], 1):.1f} sentences per model call, p50 {phase['p50']:.2f}, "
+                          f"errors {phase['errors']}, load {loadavg()}", flush=True)
     finally:
         for server in servers.values():
             server.terminate()

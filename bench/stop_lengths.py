@@ -3,9 +3,10 @@
     python bench/stop_lengths.py --shape base --stop realistic --sentences 48
 
 Translates the first NTREX sentences (../shared/data/ntrex, Bokmål side) one batch of 8 at a
-time with CTranslate2 int8 at the given beam and the product's length caps, and prints the
-output/source token ratio (mean, sd, deciles), how many outputs reached their cap, the
-correlation of output with source length, and the same ratio for NTREX's English side.
+time with CTranslate2 int8 at the given beam and the product's tight length caps (the
+repair's; a first pass's caps are higher), and prints the output/source token ratio (mean,
+sd, deciles), how many outputs reached their cap, how many nb2en's repetition check flags,
+the correlation of output with source length, and the same ratio for NTREX's English side.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     from shapes import bench_model
 
     from translate.backends import DecodingSettings
+    from translate.faithful import is_repetitive
 
     model_dir = bench_model(args.models, args.shape, args.stop)
     converted = model_dir / "ct2-int8"
@@ -53,14 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     tokens = [pieces + ["</s>"] for pieces in source_sp.encode(source, out_type=str)]
     lengths = [len(t) for t in tokens]
     decoding = DecodingSettings(beam_size=args.beam_size)
-    caps = [decoding.max_new_tokens(n, 512) for n in lengths]
+    caps = [decoding.max_new_tokens(n, 512, tight=True) for n in lengths]
     started = time.perf_counter()
     outputs: list[int] = []
+    texts: list[str] = []
     for i in range(0, len(tokens), 8):
         results = translator.translate_batch(
             tokens[i : i + 8], beam_size=args.beam_size, max_decoding_length=max(caps[i : i + 8])
         )
         outputs += [len(r.hypotheses[0]) for r in results]
+        texts += [target_sp.decode_pieces([p for p in r.hypotheses[0] if not p.startswith("<")]) for r in results]
     elapsed = time.perf_counter() - started
     ratios = [o / n for o, n in zip(outputs, lengths)]
     at_cap = sum(o >= c for o, c in zip(outputs, caps))
@@ -72,7 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.shape}-{args.stop}, beam {args.beam_size}, {len(source)} NTREX sentences, {elapsed:.1f} s")
     print(f"source tokens mean {statistics.mean(lengths):.1f}; output tokens mean {statistics.mean(outputs):.1f}")
     print(f"output/source: mean {statistics.mean(ratios):.2f} sd {statistics.pstdev(ratios):.2f} deciles {deciles(ratios)}")
-    print(f"at the cap: {at_cap}/{len(source)}; correlation output vs source length {statistics.correlation(outputs, lengths):.2f}")
+    repetitive = sum(map(is_repetitive, texts))
+    print(f"at the cap: {at_cap}/{len(source)}; flagged repetitive: {repetitive}/{len(source)}; correlation output vs source length {statistics.correlation(outputs, lengths):.2f}")
     print(f"NTREX English/source (same tokenizers): mean {statistics.mean(english_ratios):.2f} "
           f"sd {statistics.pstdev(english_ratios):.2f} deciles {deciles(english_ratios)}")
 

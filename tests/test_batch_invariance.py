@@ -65,15 +65,18 @@ def test_greedy_batches_mix_caps_and_beam_batches_do_not(tiny_marian_dir, tmp_pa
         assert len(calls) >= len(set(caps)) and all(batch_caps is None for _, _, batch_caps in calls)
 
 
-def test_beam_caps_are_coarse_powers_of_two_and_greedy_keys_are_unchanged():
-    """Beam batches never mix caps, so beam caps come in a handful of sizes (powers of two, never
-    below the proportional cap); greedy caps keep their steps of 8 and their cache identity."""
+def test_beam_caps_climb_a_short_ladder_repairs_are_tight_and_greedy_keys_are_unchanged():
+    """Beam batches never mix caps, so first-pass beam caps come from a ladder (32, 128, 256, 512,
+    never below the proportional cap): news sentences share one cap. The repair's caps
+    (``tight``) and greedy caps keep steps of 8, and greedy keeps its cache identity."""
     beam, greedy = DecodingSettings(beam_size=4), DecodingSettings(beam_size=1)
-    lengths = range(1, 300)
-    for n in lengths:
+    for n in range(1, 400):
+        proportional = 1.5 * n + 10
         cap = beam.max_new_tokens(n, 512)
-        assert cap == 512 or (cap >= 1.5 * n + 10 and cap & (cap - 1) == 0 and cap < 2 * (1.5 * n + 10) + 16)
-        assert greedy.max_new_tokens(n, 512) % 8 == 0 or greedy.max_new_tokens(n, 512) == 512
-    news = range(8, 120)  # source lengths of news sentences
-    assert len({beam.max_new_tokens(n, 512) for n in news}) <= 5 < len({greedy.max_new_tokens(n, 512) for n in news})
-    assert "beam_caps_pow2" not in greedy.identity() and "beam_caps_pow2" in beam.identity()
+        assert cap == 512 or (cap >= proportional and cap in beam.beam_cap_ladder)
+        for tight in (beam.max_new_tokens(n, 512, tight=True), greedy.max_new_tokens(n, 512)):
+            assert tight == 512 or (tight % 8 == 0 and proportional <= tight < proportional + 8)
+    news = range(15, 79)  # source lengths (tokens) of most news sentences
+    assert {beam.max_new_tokens(n, 512) for n in news} == {128}
+    assert len({greedy.max_new_tokens(n, 512) for n in news}) > 10
+    assert "beam_cap_ladder" not in greedy.identity() and beam.identity()["beam_cap_ladder"] == [32, 128, 256, 512]

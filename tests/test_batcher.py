@@ -291,3 +291,53 @@ def test_with_company_batches_are_smaller_so_the_next_one_comes_soon():
     assert len(alone) == 100 and [len(b) for b in batches[:2]] == [64, 36]  # alone: full batches
     with_small = next(b for b in batches if "small" in b)
     assert len(with_small) == 4 and with_small.index("small") == 1
+
+
+async def closed_loop_clients(
+    batcher: Batcher, clients: int, requests_each: int, think: float, stagger: float = 0.0
+) -> None:
+    """Clients that each send a one-sentence request, wait for the answer, think, send the next
+    (client k starts ``k * stagger`` seconds late)."""
+
+    async def client(k: int) -> None:
+        await asyncio.sleep(k * stagger)
+        for i in range(requests_each):
+            assert await batcher.translate([f"client {k} request {i}"]) == [f"CLIENT {k} REQUEST {i}"]
+            await asyncio.sleep(think)
+
+    await asyncio.gather(*(client(k) for k in range(clients)))
+
+
+def test_clients_answered_by_a_batch_ride_in_the_next_one_instead_of_splitting_it():
+    """Returning clients: without the short wait for them, 8 closed-loop clients that arrived
+    at different times and send their next request 10 ms after their answer keep splitting
+    into alternating batches (1, 7, 1, 7, ...); with it, all 8 share a batch from the second on."""
+
+    def batch_sizes(return_wait_ms: float) -> list[int]:
+        async def main():
+            recorder = Recorder(delay=0.3)
+            batcher = Batcher(recorder, max_wait_ms=2, return_wait_ms=return_wait_ms)
+            batcher.start()
+            await closed_loop_clients(batcher, clients=8, requests_each=4, think=0.01, stagger=0.02)
+            await batcher.close()
+            return [len(batch) for batch in recorder.batches]
+
+        return run(main())
+
+    waiting, not_waiting = batch_sizes(100), batch_sizes(0)
+    assert sum(waiting) == sum(not_waiting) == 32
+    assert len(waiting) < len(not_waiting)
+    assert max(waiting[1:]) == 8  # after the first batch, whole rounds of clients share one
+
+
+def test_a_lone_client_never_waits_for_returning_clients():
+    async def main():
+        recorder = Recorder(delay=0.05)
+        batcher = Batcher(recorder, max_wait_ms=2, return_wait_ms=100)
+        batcher.start()
+        await closed_loop_clients(batcher, clients=1, requests_each=5, think=0.0)
+        await batcher.close()
+        return batcher.returning_waits, recorder.batches
+
+    waits, batches = run(main())
+    assert waits == 0 and [len(b) for b in batches] == [1] * 5

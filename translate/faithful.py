@@ -73,9 +73,10 @@ def translate_texts(backend: TranslationBackend, texts: list[str], repair: bool 
 
 
 def _translate_with_repair(
-    backend: TranslationBackend, texts: list[str], rounds: int, lengths: list[int] | None = None
+    backend: TranslationBackend, texts: list[str], rounds: int, lengths: list[int] | None = None, tight: bool = False
 ) -> list[Translation]:
-    generations = backend.generate(texts, lengths)
+    """Translate; retranslate failed outputs in halves, ``rounds`` times, under tight caps."""
+    generations = backend.generate(texts, lengths, tight=tight)
     results: list[Translation] = []
     retry_index: list[int] = []
     retry_pieces: list[list[str]] = []
@@ -89,7 +90,7 @@ def _translate_with_repair(
                 retry_pieces.append(halves)
     if retry_pieces:
         flat = [piece for halves in retry_pieces for piece in halves]
-        repaired = _translate_with_repair(backend, flat, rounds - 1)
+        repaired = _translate_with_repair(backend, flat, rounds - 1, tight=True)
         for n, i in enumerate(retry_index):
             left, right = repaired[2 * n], repaired[2 * n + 1]
             target = " ".join(part.target for part in (left, right) if part.target)

@@ -60,25 +60,31 @@ class DecodingSettings:
     # Caps are rounded up to a multiple of this, so that texts of similar length share a cap
     # and can share a batch (a batch decodes to one length limit; see ``generate``).
     cap_step: int = 8
-    # Under beam search a batch never mixes caps, so caps there are rounded up to a power of
-    # two (16, 32, 64, ...): a handful of caps instead of one per 8 tokens, so sentences of
-    # varied lengths fill a batch. A model stops at ``</s>``, so a higher cap costs nothing
-    # until it is reached, and an output that reaches it is a repaired case anyway.
-    beam_caps_pow2: bool = True
+    # Under beam search a batch never mixes caps (cutting a longer beam search back to a
+    # shorter cap is not exact), so a first pass rounds caps up to the next rung of this
+    # ladder: news sentences of 15 to 78 source tokens all get 128, so sentences of varied
+    # lengths fill one batch (the rarer longer ones climb in doubles). A model stops at
+    # ``</s>``, so a higher cap costs nothing until it is reached, and an output that reaches
+    # it is repaired: the repair's pieces get tight caps (``tight``: steps of 8), so a looping
+    # output is cut short there.
+    beam_cap_ladder: tuple[int, ...] = (32, 128, 256, 512)
 
-    def max_new_tokens(self, source_tokens: int, ceiling: int) -> int:
+    def max_new_tokens(self, source_tokens: int, ceiling: int, tight: bool = False) -> int:
         cap = math.ceil(self.length_ratio * source_tokens + self.length_extra)
-        if self.beam_size > 1 and self.beam_caps_pow2:
-            cap = max(16, 1 << (cap - 1).bit_length())
+        rung = next((rung for rung in self.beam_cap_ladder if rung >= cap), None)
+        if self.beam_size > 1 and not tight and rung is not None:
+            cap = rung
         else:
             cap = -(-cap // self.cap_step) * self.cap_step
         return max(1, min(ceiling, cap))
 
     def identity(self) -> dict:
-        """The fields that change outputs; greedy keys stay as they were before pow2 caps."""
+        """The fields that change outputs; greedy keys stay as they were before the ladder."""
         fields = asdict(self)
         if self.beam_size == 1:
-            del fields["beam_caps_pow2"]
+            del fields["beam_cap_ladder"]
+        else:
+            fields["beam_cap_ladder"] = list(self.beam_cap_ladder)
         return fields
 
 
@@ -170,7 +176,7 @@ class TranslationBackend(ABC):
         """Plain translation of a list of sentences, in order."""
         return [generation.text for generation in self.generate(texts)]
 
-    def generate(self, texts: list[str], lengths: list[int] | None = None) -> list[Generation]:
+    def generate(self, texts: list[str], lengths: list[int] | None = None, tight: bool = False) -> list[Generation]:
         """Translate in length-sorted, token-packed batches and restore the input order.
 
         A text's output depends on the text alone, never on the texts it shares a batch
@@ -180,13 +186,14 @@ class TranslationBackend(ABC):
         otherwise (beam search) only texts with the same cap share one. That is what lets
         the cache key leave the neighbours out, and lets the request queue of ``serve``
         and the Ray actors of ``batch --engine ray`` cut work into any batches and still
-        equal a local run. ``lengths`` are the texts' ``count_tokens``, when the caller has them.
+        equal a local run. ``lengths`` are the texts' ``count_tokens``, when the caller has them;
+        ``tight``: the repair's caps (``DecodingSettings.max_new_tokens``).
         """
         if not texts:
             return []
         self.ensure_loaded()
         lengths = self.count_tokens(texts) if lengths is None else list(lengths)
-        caps = [self.decoding.max_new_tokens(n, self.max_output_tokens) for n in lengths]
+        caps = [self.decoding.max_new_tokens(n, self.max_output_tokens, tight) for n in lengths]
         mix_caps = self.truncates_exactly and self.decoding.beam_size == 1
         if mix_caps:
             order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
