@@ -20,7 +20,9 @@ Installs nothing: the peers run from a separate virtualenv that has ``libretrans
    ``DOCUMENT_IDS.tsv``, one .txt each: a loop of ``translate_file`` with the model loaded
    once vs nb2en's ``run_batch``).
 3. serves: ``nb2en serve`` and LibreTranslate (waitress, its defaults otherwise), one NTREX
-   sentence per ``/translate`` request, 1 and 16 concurrent clients, alternating.
+   sentence per ``/translate`` request (``--serve-unit article``: one NTREX article), 1 and 16
+   concurrent clients, alternating. Both servers run with the counting translator too
+   (decoded tokens and sentences per model call, read from a file between phases).
 
 Both sides get the same CTranslate2 file, compute type (int8), intra-op threads (--threads)
 and beam (4); decoded tokens are counted the same way on both sides (a subclass of
@@ -216,19 +218,34 @@ def convert_for_nb2en(model_dir: Path, cache_dir: Path) -> Path:
     return backend.ensure_converted()
 
 
-def ntrex_articles(count: int, out_dir: Path) -> int:
-    """The first ``count`` NTREX documents as one .txt each (sentences of a document joined); sentences."""
+def ntrex_documents(count: int) -> dict[str, list[str]]:
+    """The sentences of the first ``count`` NTREX documents (``DOCUMENT_IDS.tsv``), by document id."""
     ids = (SHARED / "data" / "ntrex" / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
     lines = (SHARED / "data" / "ntrex" / "newstest2019-ref.nob.txt").read_text(encoding="utf-8").splitlines()
     docs: dict[str, list[str]] = {}
     for doc, line in zip(ids, lines):
         if doc in docs or len(docs) < count:
             docs.setdefault(doc, []).append(line.strip())
+    return docs
+
+
+def ntrex_articles(count: int, out_dir: Path) -> int:
+    """The first ``count`` NTREX documents as one .txt each (sentences of a document joined); sentences."""
+    docs = ntrex_documents(count)
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     for n, (doc, sentences) in enumerate(docs.items()):
         (out_dir / f"{n:03d}-{doc.replace('/', '_')}.txt").write_text(" ".join(sentences) + "\n", encoding="utf-8")
     return sum(len(s) for s in docs.values())
+
+
+def serve_requests(unit: str) -> list[tuple[str, int]]:
+    """What each ``/translate`` request of the serve rows sends, with its sentence count: one
+    NTREX sentence (the first 400), or one NTREX article (the first 40, sentences joined)."""
+    if unit == "sentence":
+        lines = (SHARED / "data" / "ntrex" / "newstest2019-ref.nob.txt").read_text(encoding="utf-8").splitlines()
+        return [(line, 1) for line in lines[:400]]
+    return [(" ".join(sentences), len(sentences)) for sentences in ntrex_documents(40).values()]
 
 
 def seed_files(work: Path) -> dict[str, Path]:
@@ -299,9 +316,9 @@ def wait_up(url: str, process: subprocess.Popen, limit: float = 600) -> None:
     raise RuntimeError("server did not come up")
 
 
-def load_phase(url: str, sentences: list[str], clients: int, seconds: float) -> dict:
-    """``clients`` threads post one sentence each per request for ``seconds``; sentences/s."""
-    done, latencies, errors = [0], [], [0]
+def load_phase(url: str, requests: list[tuple[str, int]], clients: int, seconds: float) -> dict:
+    """``clients`` threads post ``requests`` (text, sentences) in turn for ``seconds``; sentences/s."""
+    done, sentences, latencies, errors, refused = [0], [0], [], [0], [0]
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
@@ -310,13 +327,21 @@ def load_phase(url: str, sentences: list[str], clients: int, seconds: float) -> 
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
             try:
-                post(url + "/translate", {"q": sentences[i % len(sentences)], "source": "nb", "target": "en"})
+                text, count = requests[i % len(requests)]
+                post(url + "/translate", {"q": text, "source": "nb", "target": "en"})
+            except urllib.error.HTTPError as error:  # 429: the server is full; a client waits as told
+                with lock:
+                    (refused if error.code == 429 else errors)[0] += 1
+                retry_after = float(error.headers.get("Retry-After") or 1) if error.code == 429 else 0
+                time.sleep(max(0.0, min(retry_after, stop_at - time.perf_counter())))
+                continue
             except OSError:
                 with lock:
                     errors[0] += 1
                 continue
             with lock:
                 done[0] += 1
+                sentences[0] += count
                 latencies.append(time.perf_counter() - started)
             i += clients
 
@@ -327,8 +352,9 @@ def load_phase(url: str, sentences: list[str], clients: int, seconds: float) -> 
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return {"clients": clients, "requests": done[0], "errors": errors[0], "s": elapsed,
-            "sent_per_s": done[0] / elapsed, "p50": statistics.median(latencies) if latencies else None}
+    return {"clients": clients, "requests": done[0], "sentences_done": sentences[0], "errors": errors[0],
+            "refused_429": refused[0], "s": elapsed,
+            "sent_per_s": sentences[0] / elapsed, "p50": statistics.median(latencies) if latencies else None}
 
 
 def loadavg() -> str:
@@ -345,6 +371,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-rounds", type=int, default=None, help="Rounds for the batch row (default: --rounds).")
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--clients", default="1,16")
+    parser.add_argument("--serve-unit", choices=["sentence", "article"], default="sentence",
+                        help="What one /translate request sends: one NTREX sentence, or one NTREX article.")
     parser.add_argument("--threads", type=int, default=None, help="Intra-op threads on both sides (default: usable CPUs).")
     parser.add_argument("--beam-size", type=int, default=4)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "out" / "peers")
@@ -378,7 +406,6 @@ def main(argv: list[str] | None = None) -> None:
     results: dict = {"threads": threads, "beam": args.beam_size, "load_start": loadavg(), "models": {}}
     files = seed_files(args.work / "seed")
     sentences_in_batch = ntrex_articles(args.articles, args.work / "ntrex")
-    serve_sentences = (SHARED / "data" / "ntrex" / "newstest2019-ref.nob.txt").read_text(encoding="utf-8").splitlines()[:400]
     print(f"threads {threads}, beam {args.beam_size}; batch: {args.articles} NTREX articles, {sentences_in_batch} sentences;"
           f" load {loadavg()}", flush=True)
     for stop in args.stop.split(","):
@@ -430,13 +457,13 @@ def main(argv: list[str] | None = None) -> None:
             ours.close()
             peer.close()
         if "serve" in rows:
-            out["serve"] = serve_rows(args, model_dir, cache_dir, threads, env, serve_sentences)
+            out["serve"] = serve_rows(args, model_dir, cache_dir, threads, env, serve_requests(args.serve_unit))
     results["load_end"] = loadavg()
     (args.work / "results.json").write_text(json.dumps(results, indent=1))
     print(f"\nload at end {loadavg()}; all numbers in {args.work / 'results.json'}")
 
 
-def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, sentences: list[str]) -> dict:
+def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, requests: list[tuple[str, int]]) -> dict:
     from socket import socket
 
     def free_port() -> int:
@@ -481,16 +508,18 @@ def serve_rows(args, model_dir: Path, cache_dir: Path, threads: int, env: dict, 
                 order = names if round_ % 2 == 0 else names[::-1]
                 for name in order:
                     before = decoded(name)
-                    phase = load_phase(f"http://127.0.0.1:{ports[name]}", sentences, clients, args.seconds)
+                    phase = load_phase(f"http://127.0.0.1:{ports[name]}", requests, clients, args.seconds)
                     phase["load"] = os.getloadavg()[0]
                     after = decoded(name)
                     phase.update({key: after[key] - before[key] for key in after})
                     phases[name].setdefault(clients, []).append(phase)
-                    print(f"serve {name} {clients} client(s): {phase['requests']} sentences in {phase['s']:.1f} s = "
+                    print(f"serve {name} {clients} client(s): {phase['requests']} requests, {phase['sentences_done']} "
+                          f"sentences in {phase['s']:.1f} s = "
                           f"{phase['sent_per_s']:.2f}/s, {phase['tokens']} tokens = "
                           f"{1000 * phase['s'] / max(phase['tokens'], 1):.1f} ms/token, "
                           f"{phase['sentences'] / max(phase['calls'], 1):.1f} sentences per model call, p50 {phase['p50']:.2f}, "
-                          f"errors {phase['errors']}, load {loadavg()}", flush=True)
+                          f"429s {phase['refused_429']} (client waited Retry-After), errors {phase['errors']}, "
+                          f"load {loadavg()}", flush=True)
     finally:
         for server in servers.values():
             server.terminate()

@@ -1,9 +1,12 @@
 """Model threads under a competing load: the default (one per usable CPU) vs fewer.
 
-    python bench/bench_threads.py --threads 2,1,2p --rounds 3 [--burn N]
+    python bench/bench_threads.py --threads 2,1,2p,2s,2s10000 --rounds 3 [--burn N]
 
-A trailing ``p`` runs that thread count with ``OMP_WAIT_POLICY=PASSIVE`` (CTranslate2's
-OpenMP threads sleep instead of spinning while they wait for work).
+A plain count runs with the product's default wait policy. A trailing ``p`` sets
+``OMP_WAIT_POLICY=PASSIVE`` (CTranslate2's OpenMP threads sleep as soon as they wait for
+work); ``s`` sets ``GOMP_SPINCOUNT=300000`` (libgomp's own default when nothing is set: spin
+about 3 ms, then sleep) and ``sN`` ``GOMP_SPINCOUNT=N`` (libgomp honours the spin count
+whatever the wait policy).
 
 Runs ``nb2en translate <seed article> --no-cache --threads N`` in fresh processes, the thread
 counts interleaved round by round (A B, B A, ...), with the realistic-length bench model
@@ -30,6 +33,18 @@ REPO_ROOT = BENCH_DIR.parent
 def burn(stop_at: float) -> None:
     while time.time() < stop_at:
         pass
+
+
+def split_variant(variant: str) -> tuple[str, dict[str, str]]:
+    """"2s10000" -> ("2", {"GOMP_SPINCOUNT": "10000"}); see the module docstring."""
+    count, rest = variant[: len(variant) - len(variant.lstrip("0123456789"))], variant.lstrip("0123456789")
+    if rest == "p":
+        return count, {"OMP_WAIT_POLICY": "PASSIVE"}
+    if rest.startswith("s"):
+        return count, {"GOMP_SPINCOUNT": rest[1:] or "300000"}
+    if rest:
+        raise SystemExit(f"unknown thread variant {variant!r}: use N, Np, Ns or NsSPINS")
+    return count, {}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,8 +77,8 @@ def main(argv: list[str] | None = None) -> None:
         for round_ in range(args.rounds):
             for n in counts if round_ % 2 == 0 else counts[::-1]:
                 started = time.perf_counter()
-                run_env = {**env, "OMP_WAIT_POLICY": "PASSIVE"} if n.endswith("p") else env
-                process = subprocess.Popen(command + ["--threads", n.rstrip("p")], env=run_env, stdout=subprocess.DEVNULL)
+                count, policy = split_variant(n)
+                process = subprocess.Popen(command + ["--threads", count], env={**env, **policy}, stdout=subprocess.DEVNULL)
                 _, status, usage = os.wait4(process.pid, 0)
                 wall = time.perf_counter() - started
                 runs[n].append((wall, usage.ru_utime + usage.ru_stime, os.getloadavg()[0]))
