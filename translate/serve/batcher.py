@@ -187,7 +187,6 @@ class Batcher:
         # Requests the last batch finished, and new requests since: see "Returning clients".
         self._returning = 0
         self._arrived_since = 0
-        self._emptied = 0
         self._last_batch_s = 0.0
         self._arrival = asyncio.Event()
         self.returning_waits = 0  # how often the worker waited for returning clients (for tests)
@@ -362,7 +361,7 @@ class Batcher:
             if len(self._queued) < self.max_batch_sentences and self.max_wait_s > 0:
                 await asyncio.sleep(self.max_wait_s)  # let concurrent requests join this batch
             await self._await_returning()
-            batch = self._take()
+            batch, emptied = self._take()
             if not self._queued:
                 self._work.clear()
             if not batch:
@@ -380,7 +379,7 @@ class Batcher:
             finally:
                 self._in_flight = []
             seconds = time.perf_counter() - started
-            self._returning, self._arrived_since, self._last_batch_s = self._emptied, 0, seconds
+            self._returning, self._arrived_since, self._last_batch_s = emptied, 0, seconds
             for text, result in zip(batch, results):
                 future = self._futures.pop(text, None)
                 if future is not None and not future.done():
@@ -410,15 +409,15 @@ class Batcher:
             except asyncio.TimeoutError:
                 return
 
-    def _take(self) -> list[str]:
-        """One text from each request in turn, within the batch budget (always at least one).
+    def _take(self) -> tuple[list[str], int]:
+        """One text from each request in turn, within the batch budget (always at least one),
+        and how many requests it took the last queued text of ("Returning clients").
 
         The request served last goes to the back, so the next batch starts with the next one.
-        Counts the requests whose last queued text it took (``_emptied``: "Returning clients").
         """
         batch: list[str] = []
         chars = 0
-        self._emptied = 0
+        emptied = 0
         # Alone, a request gets full batches (throughput); with company, batches are smaller,
         # so a short request's wait (the batch running, then its own) stays short.
         limit = self.max_batch_sentences if len(self._queues) <= 1 else self.shared_batch_sentences
@@ -433,7 +432,7 @@ class Batcher:
                     continue
                 size = len(own[0])
                 if batch and chars + size > self.max_batch_chars:
-                    return batch
+                    return batch, emptied
                 text = own.popleft()
                 self._queued.discard(text)
                 batch.append(text)
@@ -442,12 +441,12 @@ class Batcher:
                 self._queues.move_to_end(ticket)
                 if not own:
                     del self._queues[ticket]
-                    self._emptied += 1
+                    emptied += 1
                 if len(batch) >= limit:
                     break
             if not served:
                 break
-        return batch
+        return batch, emptied
 
     def _call(self, batch: list[str]) -> Sequence[Any]:
         results = self.translate_misses(batch)
